@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
+    // Servers and LevelDB handles are real; forks isolate them per file.
+    pool: 'forks',
+    reporters: ['default', './test/summary-reporter.ts'],
+  },
+});
