@@ -1,0 +1,199 @@
+/**
+ * One block: the entries of a stream cut from the head, sorted by time, stored column-wise and
+ * compressed. See README.md for the byte layout. A decoded block is exposed column-wise
+ * (`BlockView`) so queries can search a whole block's bytes before making strings.
+ */
+import type { Labels, LabelPair } from '../core/index.js';
+import { ByteReader, ByteWriter, OutOfBounds } from './bytes.js';
+import type { Codec } from './codec.js';
+import { joinTokens, splitTokens } from './tokens.js';
+
+export const EMPTY_METADATA: Labels = Object.freeze([]) as Labels;
+
+/** Column-wise view of a block's entries in ascending time order. */
+export interface BlockView {
+  readonly length: number;
+  /** Entry timestamps, ascending. */
+  readonly timestamps: BigInt64Array;
+  /** All line bytes (UTF-8), entry i at `lineOffsets[i]..lineOffsets[i + 1]`. */
+  readonly lines: Buffer;
+  /** `length + 1` boundaries into `lines`. */
+  readonly lineOffsets: Uint32Array;
+  line(i: number): string;
+  /** Structured metadata of entry i, sorted by name (a shared empty array when none). */
+  metadata(i: number): Labels;
+}
+
+export interface EncodedBlock {
+  bytes: Buffer;
+  minTs: bigint;
+  maxTs: bigint;
+  entries: number;
+  /** Line plus structured-metadata bytes before compression. */
+  rawBytes: number;
+}
+
+/**
+ * Encodes entries already sorted by time. `lines` holds entry i at `offsets[i]..offsets[i+1]`.
+ */
+export function encodeBlock(
+  timestamps: BigInt64Array,
+  lines: Buffer,
+  offsets: Uint32Array,
+  metadata: readonly Labels[],
+  count: number,
+  codec: Codec,
+): EncodedBlock {
+  const cols = new ByteWriter(count * 8 + 64);
+  for (let i = 1; i < count; i++) cols.uvarintBig(BigInt.asUintN(64, timestamps[i] - timestamps[i - 1]));
+  for (let i = 0; i < count; i++) cols.uvarint(offsets[i + 1] - offsets[i]);
+  const { text, tokens } = splitTokens(lines, offsets, count, cols);
+  const metaBytes = writeMetadata(cols, metadata, count);
+
+  const colsRaw = cols.view();
+  const colsPacked = codec.compress(colsRaw);
+  const textPacked = codec.compress(text);
+  const tokensPacked = tokens.length ? codec.compress(tokens) : tokens;
+  const out = new ByteWriter(colsPacked.length + textPacked.length + tokensPacked.length + 32);
+  out.uvarint(colsRaw.length);
+  out.uvarint(colsPacked.length);
+  out.uvarint(text.length);
+  out.uvarint(textPacked.length);
+  out.uvarint(tokens.length);
+  out.uvarint(tokensPacked.length);
+  out.bytes(colsPacked);
+  out.bytes(textPacked);
+  out.bytes(tokensPacked);
+  return {
+    bytes: out.finish(),
+    minTs: timestamps[0],
+    maxTs: timestamps[count - 1],
+    entries: count,
+    rawBytes: lines.length + metaBytes,
+  };
+}
+
+/** Symbol table of the block's metadata names and values, then per entry its pairs. */
+function writeMetadata(cols: ByteWriter, metadata: readonly Labels[], count: number): number {
+  const symbols = new Map<string, number>();
+  let bytes = 0;
+  for (let i = 0; i < count; i++) {
+    for (const p of metadata[i]) {
+      if (!symbols.has(p.name)) symbols.set(p.name, symbols.size);
+      if (!symbols.has(p.value)) symbols.set(p.value, symbols.size);
+      bytes += Buffer.byteLength(p.name) + Buffer.byteLength(p.value);
+    }
+  }
+  cols.uvarint(symbols.size);
+  for (const s of symbols.keys()) cols.string(s);
+  if (symbols.size === 0) return 0;
+  for (let i = 0; i < count; i++) {
+    const m = metadata[i];
+    cols.uvarint(m.length);
+    for (const p of m) {
+      cols.uvarint(symbols.get(p.name)!);
+      cols.uvarint(symbols.get(p.value)!);
+    }
+  }
+  return bytes;
+}
+
+/** Decodes a block whose checksum was verified. Throws `OutOfBounds` on inconsistent contents. */
+export function decodeBlock(bytes: Buffer, minTs: bigint, maxTs: bigint, count: number, codec: Codec): DecodedBlock {
+  const r = new ByteReader(bytes);
+  const colsRaw = r.uvarint(), colsLen = r.uvarint();
+  const textRaw = r.uvarint(), textLen = r.uvarint();
+  const tokensRaw = r.uvarint(), tokensLen = r.uvarint();
+  const cols = inflate(codec, r.bytes(colsLen), colsRaw);
+  const text = inflate(codec, r.bytes(textLen), textRaw);
+  const tokens = tokensRaw ? inflate(codec, r.bytes(tokensLen), tokensRaw) : Buffer.alloc(0);
+  if (r.remaining !== 0) throw new OutOfBounds('trailing bytes after block sections');
+
+  const c = new ByteReader(cols);
+  const timestamps = new BigInt64Array(count);
+  let ts = minTs;
+  timestamps[0] = ts;
+  for (let i = 1; i < count; i++) {
+    ts = BigInt.asIntN(64, ts + c.uvarintBig());
+    timestamps[i] = ts;
+  }
+  if (ts !== maxTs) throw new OutOfBounds('last timestamp differs from the block maximum');
+  const offsets = new Uint32Array(count + 1);
+  let end = 0;
+  for (let i = 0; i < count; i++) {
+    end += c.uvarint();
+    offsets[i + 1] = end;
+  }
+  const lines = joinTokens(text, tokens, c, offsets, count);
+  const block = new DecodedBlock(timestamps, lines, offsets);
+  block.readMetadata(c);
+  if (c.remaining !== 0) throw new OutOfBounds('trailing bytes after block columns');
+  return block;
+}
+
+function inflate(codec: Codec, packed: Buffer, rawSize: number): Buffer {
+  try {
+    return codec.decompress(packed, rawSize);
+  } catch (e) {
+    throw new OutOfBounds(`${codec.name}: ${(e as Error).message}`);
+  }
+}
+
+export class DecodedBlock implements BlockView {
+  readonly length: number;
+  private symbols: string[] = [];
+  /** Per entry, where its pairs start in `metaRefs` (length + 1 entries); absent when no entry has metadata. */
+  private metaStart: Uint32Array | undefined;
+  private metaRefs: Uint32Array | undefined;
+
+  constructor(
+    readonly timestamps: BigInt64Array,
+    readonly lines: Buffer,
+    readonly lineOffsets: Uint32Array,
+  ) {
+    this.length = timestamps.length;
+  }
+
+  /** Reads the metadata column (symbol table, then each entry's pairs as symbol numbers). */
+  readMetadata(c: ByteReader): void {
+    const symbolCount = c.uvarint();
+    if (symbolCount === 0) return;
+    const symbols = new Array<string>(symbolCount);
+    for (let i = 0; i < symbolCount; i++) symbols[i] = c.string();
+    const start = new Uint32Array(this.length + 1);
+    let refs = new Uint32Array(this.length * 2);
+    let used = 0;
+    for (let i = 0; i < this.length; i++) {
+      const pairs = c.uvarint();
+      if (used + pairs * 2 > refs.length) {
+        const bigger = new Uint32Array(Math.max(refs.length * 2, used + pairs * 2));
+        bigger.set(refs);
+        refs = bigger;
+      }
+      for (let k = 0; k < pairs * 2; k++) {
+        const sym = c.uvarint();
+        if (sym >= symbolCount) throw new OutOfBounds('metadata symbol out of range');
+        refs[used++] = sym;
+      }
+      start[i + 1] = used;
+    }
+    this.symbols = symbols;
+    this.metaStart = start;
+    this.metaRefs = refs;
+  }
+
+  line(i: number): string {
+    return this.lines.toString('utf8', this.lineOffsets[i], this.lineOffsets[i + 1]);
+  }
+
+  metadata(i: number): Labels {
+    const start = this.metaStart;
+    if (!start) return EMPTY_METADATA;
+    const from = start[i], to = start[i + 1];
+    if (from === to) return EMPTY_METADATA;
+    const refs = this.metaRefs!;
+    const out: LabelPair[] = [];
+    for (let k = from; k < to; k += 2) out.push({ name: this.symbols[refs[k]], value: this.symbols[refs[k + 1]] });
+    return out;
+  }
+}

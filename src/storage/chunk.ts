@@ -1,0 +1,407 @@
+/**
+ * `MemChunk`: the entries of one stream, as compressed blocks plus an uncompressed head that
+ * takes appends in any timestamp order. The same class reads an encoded (stored) chunk back;
+ * block checksums are verified when a block is first read. Byte layout: README.md.
+ */
+import { crc32 } from 'node:zlib';
+import { type Direction, type EntryIterator, type Labels, LokiError, type Nanos } from '../core/index.js';
+import { type BlockView, decodeBlock, EMPTY_METADATA, encodeBlock } from './block.js';
+import { ByteReader, ByteWriter, OutOfBounds } from './bytes.js';
+import { type Codec, codecById, codecByName, DEFAULT_CODEC } from './codec.js';
+import { type BlockFilter, type BlockSource, ChunkIterator } from './iterator.js';
+
+export interface ChunkOptions {
+  /** Uncompressed head size (line + metadata bytes) at which the head is cut into a block. */
+  blockSize: number;
+  /** Compressed size at which the chunk is full; 0 means "full at 10 blocks", as in Loki. */
+  targetSize: number;
+  codec?: string;
+}
+
+export const DEFAULT_CHUNK_OPTIONS: Readonly<Required<ChunkOptions>> = {
+  blockSize: 256 * 1024, // Loki's default block size
+  targetSize: 1_572_864, // Loki's chunk_target_size: 1.5 MiB compressed
+  codec: DEFAULT_CODEC,
+};
+
+/** With `targetSize` 0 a chunk is full at this many blocks (Loki's rule). */
+const BLOCKS_PER_CHUNK_WITHOUT_TARGET = 10;
+/** Compression ratio assumed for the head until a block has been cut. */
+const DEFAULT_HEAD_RATIO = 0.25;
+
+export const CHUNK_MAGIC = 0x4c4b4331; // "LKC1"
+export const CHUNK_FORMAT_VERSION = 1;
+const HEADER_SIZE = 6; // magic u32, version u8, codec u8
+const TRAILER_SIZE = 16; // index offset u32, block count u32, index crc u32, magic u32
+const BLOCK_RECORD_SIZE = 36; // min i64, max i64, entries u32, offset u32, length u32, raw bytes u32, crc u32
+
+interface StoredBlock {
+  minTs: Nanos;
+  maxTs: Nanos;
+  entries: number;
+  rawBytes: number;
+  crc: number;
+  bytes: Buffer;
+  /** Set once the checksum was checked (always for blocks cut in this process). */
+  verified: boolean;
+}
+
+export class MemChunk {
+  private readonly blockSize: number;
+  private readonly targetSize: number;
+  private readonly codec: Codec;
+  private readonly blocks: StoredBlock[] = [];
+  private compressedBlockBytes = 0;
+  private rawBlockBytes = 0;
+
+  // The head, column-wise. Arrays are replaced (never truncated) on cut, so iterators that
+  // snapshot them stay valid.
+  private headTs = new BigInt64Array(64);
+  private headLineBytes = new Uint32Array(64);
+  private headLines: string[] = [];
+  private headMeta: Labels[] = [];
+  private headCount = 0;
+  private headBytes = 0;
+  private headLastTs: Nanos = 0n;
+  /** True once an entry arrived at or before the previous one: the head needs a sort. */
+  private headUnsorted = false;
+  /** Sorted order of the head, cached between appends for repeated reads. */
+  private headOrder: Uint32Array | undefined;
+
+  private count = 0;
+  private min: Nanos = 0n;
+  private max: Nanos = 0n;
+  private encoded: Buffer | undefined;
+  /** Name used in corruption errors; set (and the chunk read-only) for decoded chunks. */
+  private name: string | undefined;
+
+  constructor(opts: Partial<ChunkOptions> = {}) {
+    this.blockSize = opts.blockSize ?? DEFAULT_CHUNK_OPTIONS.blockSize;
+    this.targetSize = opts.targetSize ?? DEFAULT_CHUNK_OPTIONS.targetSize;
+    this.codec = codecByName(opts.codec ?? DEFAULT_CHUNK_OPTIONS.codec);
+    if (!(this.blockSize > 0)) throw new Error(`chunk block size must be positive, got ${this.blockSize}`);
+    if (!(this.targetSize >= 0)) throw new Error(`chunk target size must be ≥ 0, got ${this.targetSize}`);
+  }
+
+  get entryCount(): number {
+    return this.count;
+  }
+
+  /** Earliest entry time (0 when empty). */
+  get minTime(): Nanos {
+    return this.min;
+  }
+
+  /** Latest entry time, inclusive (0 when empty). */
+  get maxTime(): Nanos {
+    return this.max;
+  }
+
+  get blockCount(): number {
+    return this.blocks.length;
+  }
+
+  get codecName(): string {
+    return this.codec.name;
+  }
+
+  /** HOT PATH (every ingested line): column appends only, no per-entry object. */
+  append(ts: Nanos, line: string, metadata: Labels): void {
+    if (this.name !== undefined) throw new Error(`chunk ${this.name} is read-only`);
+    let n = this.headCount;
+    if (n === this.headTs.length) this.growHead();
+    const lineBytes = Buffer.byteLength(line);
+    this.headTs[n] = ts;
+    this.headLineBytes[n] = lineBytes;
+    this.headLines.push(line);
+    this.headMeta.push(metadata.length === 0 ? EMPTY_METADATA : metadata);
+    let bytes = lineBytes;
+    for (let i = 0; i < metadata.length; i++) {
+      bytes += Buffer.byteLength(metadata[i].name) + Buffer.byteLength(metadata[i].value);
+    }
+    this.headBytes += bytes;
+    if (n > 0 && ts <= this.headLastTs) this.headUnsorted = true;
+    else this.headLastTs = ts;
+    this.headCount = ++n;
+    this.headOrder = undefined;
+    this.encoded = undefined;
+    if (this.count === 0 || ts < this.min) this.min = ts;
+    if (this.count === 0 || ts > this.max) this.max = ts;
+    this.count++;
+    if (this.headBytes >= this.blockSize) this.cut();
+  }
+
+  private growHead(): void {
+    const ts = new BigInt64Array(this.headTs.length * 2);
+    ts.set(this.headTs);
+    this.headTs = ts;
+    const lb = new Uint32Array(this.headLineBytes.length * 2);
+    lb.set(this.headLineBytes);
+    this.headLineBytes = lb;
+  }
+
+  /** Compressed bytes of the cut blocks plus an estimate for the head. */
+  compressedSize(): number {
+    const ratio = this.rawBlockBytes > 0 ? this.compressedBlockBytes / this.rawBlockBytes : DEFAULT_HEAD_RATIO;
+    return this.compressedBlockBytes + Math.ceil(this.headBytes * ratio);
+  }
+
+  /** Line plus structured-metadata bytes of every entry. */
+  uncompressedSize(): number {
+    return this.rawBlockBytes + this.headBytes;
+  }
+
+  isFull(): boolean {
+    if (this.targetSize === 0) return this.blocks.length >= BLOCKS_PER_CHUNK_WITHOUT_TARGET;
+    return this.compressedSize() >= this.targetSize;
+  }
+
+  /** Compresses the head into a block; no-op when the head is empty. */
+  cut(): void {
+    const n = this.headCount;
+    if (n === 0) return;
+    const order = this.sortedHeadOrder();
+    const ts = new BigInt64Array(n);
+    const offsets = new Uint32Array(n + 1);
+    const meta = new Array<Labels>(n);
+    let lines: string[];
+    if (order === undefined) {
+      ts.set(this.headTs.subarray(0, n));
+      for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + this.headLineBytes[i];
+      lines = this.headLines;
+      for (let i = 0; i < n; i++) meta[i] = this.headMeta[i];
+    } else {
+      lines = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        const j = order[i];
+        ts[i] = this.headTs[j];
+        offsets[i + 1] = offsets[i] + this.headLineBytes[j];
+        lines[i] = this.headLines[j];
+        meta[i] = this.headMeta[j];
+      }
+    }
+    const text = Buffer.from(lines.join(''), 'utf8');
+    const block = encodeBlock(ts, text, offsets, meta, n, this.codec);
+    this.blocks.push({
+      minTs: block.minTs,
+      maxTs: block.maxTs,
+      entries: n,
+      rawBytes: block.rawBytes,
+      crc: crc32(block.bytes),
+      bytes: block.bytes,
+      verified: true,
+    });
+    this.compressedBlockBytes += block.bytes.length;
+    this.rawBlockBytes += block.rawBytes;
+    this.headTs = new BigInt64Array(64);
+    this.headLineBytes = new Uint32Array(64);
+    this.headLines = [];
+    this.headMeta = [];
+    this.headCount = 0;
+    this.headBytes = 0;
+    this.headUnsorted = false;
+    this.headOrder = undefined;
+    this.encoded = undefined;
+  }
+
+  /** The head's entry order by (time, line), or undefined when append order already is. */
+  private sortedHeadOrder(): Uint32Array | undefined {
+    if (!this.headUnsorted) return undefined;
+    if (this.headOrder === undefined) {
+      const ts = this.headTs, lines = this.headLines;
+      const idx = Array.from({ length: this.headCount }, (_, i) => i);
+      idx.sort((a, b) => {
+        const ta = ts[a], tb = ts[b];
+        if (ta !== tb) return ta < tb ? -1 : 1;
+        const la = lines[a], lb = lines[b];
+        return la < lb ? -1 : la > lb ? 1 : a - b;
+      });
+      this.headOrder = Uint32Array.from(idx);
+    }
+    return this.headOrder;
+  }
+
+  /** Cuts the head and returns the chunk's bytes. */
+  encode(): Buffer {
+    this.cut();
+    if (this.encoded) return this.encoded;
+    const w = new ByteWriter(this.compressedBlockBytes + this.blocks.length * BLOCK_RECORD_SIZE + 64);
+    w.u32(CHUNK_MAGIC);
+    w.u8(CHUNK_FORMAT_VERSION);
+    w.u8(this.codec.id);
+    const offsets: number[] = [];
+    for (const b of this.blocks) {
+      offsets.push(w.length);
+      w.bytes(b.bytes);
+    }
+    const indexOffset = w.length;
+    this.blocks.forEach((b, i) => {
+      w.i64(b.minTs);
+      w.i64(b.maxTs);
+      w.u32(b.entries);
+      w.u32(offsets[i]);
+      w.u32(b.bytes.length);
+      w.u32(b.rawBytes);
+      w.u32(b.crc);
+    });
+    const view = w.view();
+    const indexCrc = crc32(view.subarray(indexOffset), crc32(view.subarray(0, HEADER_SIZE)));
+    w.u32(indexOffset);
+    w.u32(this.blocks.length);
+    w.u32(indexCrc);
+    w.u32(CHUNK_MAGIC);
+    this.encoded = w.finish();
+    return this.encoded;
+  }
+
+  /**
+   * Reads an encoded chunk. The header, block index and trailer are verified here; each
+   * block's checksum when the block is first read. Any mismatch is a `corrupt_data` error
+   * naming the chunk.
+   */
+  static decode(bytes: Buffer, name = 'chunk'): MemChunk {
+    const fail = (what: string): never => {
+      throw new LokiError('corrupt_data', `corrupt chunk ${name}: ${what}`);
+    };
+    if (bytes.length < HEADER_SIZE + TRAILER_SIZE) fail(`too short (${bytes.length} bytes)`);
+    const r = new ByteReader(bytes);
+    if (r.u32() !== CHUNK_MAGIC) fail('bad magic number');
+    const version = r.u8();
+    if (version !== CHUNK_FORMAT_VERSION) fail(`unsupported format version ${version}`);
+    const codec = codecById(r.u8()) ?? fail('unknown codec');
+    const t = new ByteReader(bytes, bytes.length - TRAILER_SIZE);
+    const indexOffset = t.u32();
+    const blockCount = t.u32();
+    const indexCrc = t.u32();
+    if (t.u32() !== CHUNK_MAGIC) fail('bad trailer (truncated?)');
+    if (indexOffset < HEADER_SIZE || indexOffset + blockCount * BLOCK_RECORD_SIZE !== bytes.length - TRAILER_SIZE) {
+      fail('block index does not fit the chunk (truncated?)');
+    }
+    const index = bytes.subarray(indexOffset, bytes.length - TRAILER_SIZE);
+    if (crc32(index, crc32(bytes.subarray(0, HEADER_SIZE))) !== indexCrc) fail('block index checksum mismatch');
+
+    const chunk = new MemChunk({ codec: codec.name });
+    chunk.name = name;
+    const ir = new ByteReader(index);
+    let expectedOffset = HEADER_SIZE;
+    for (let i = 0; i < blockCount; i++) {
+      const minTs = ir.i64(), maxTs = ir.i64();
+      const entries = ir.u32(), offset = ir.u32(), length = ir.u32(), rawBytes = ir.u32(), crc = ir.u32();
+      if (offset !== expectedOffset || offset + length > indexOffset || entries === 0 || minTs > maxTs) {
+        fail(`block ${i} record is inconsistent`);
+      }
+      expectedOffset = offset + length;
+      chunk.blocks.push({ minTs, maxTs, entries, rawBytes, crc, bytes: bytes.subarray(offset, offset + length), verified: false });
+      chunk.compressedBlockBytes += length;
+      chunk.rawBlockBytes += rawBytes;
+      if (i === 0 || minTs < chunk.min) chunk.min = minTs;
+      if (i === 0 || maxTs > chunk.max) chunk.max = maxTs;
+      chunk.count += entries;
+    }
+    if (expectedOffset !== indexOffset) fail('bytes between blocks and index');
+    chunk.encoded = bytes;
+    return chunk;
+  }
+
+  /**
+   * Entries in `[from, through)` in exact timestamp order (ties by line) in `direction`.
+   * Blocks outside the range are not decoded. `filter` runs once per decoded block and may
+   * drop entries before their lines become strings.
+   */
+  iterator(from: Nanos, through: Nanos, direction: Direction, streamLabels: string, filter?: BlockFilter): EntryIterator {
+    return new ChunkIterator(this.blockSources(from, through), from, through, direction, streamLabels, filter);
+  }
+
+  /**
+   * The blocks (and a snapshot of the head) overlapping `[from, through)`, each loadable as a
+   * column-wise `BlockView`. Blocks may overlap in time; `iterator` merges them.
+   */
+  blockSources(from: Nanos, through: Nanos): BlockSource[] {
+    const out: BlockSource[] = [];
+    for (let i = 0; i < this.blocks.length; i++) {
+      const b = this.blocks[i];
+      if (b.maxTs < from || b.minTs >= through) continue;
+      out.push({ minTs: b.minTs, maxTs: b.maxTs, load: () => this.loadBlock(i) });
+    }
+    if (this.headCount > 0) {
+      const head = this.headView();
+      if (head.timestamps[head.length - 1] >= from && head.timestamps[0] < through) {
+        out.push({ minTs: head.timestamps[0], maxTs: head.timestamps[head.length - 1], load: () => head });
+      }
+    }
+    return out;
+  }
+
+  private loadBlock(i: number): BlockView {
+    const b = this.blocks[i];
+    const name = this.name ?? 'in memory';
+    if (!b.verified) {
+      if (crc32(b.bytes) !== b.crc) throw new LokiError('corrupt_data', `corrupt chunk ${name}: block ${i} checksum mismatch`);
+      b.verified = true;
+    }
+    try {
+      return decodeBlock(b.bytes, b.minTs, b.maxTs, b.entries, this.codec);
+    } catch (e) {
+      if (e instanceof OutOfBounds) {
+        throw new LokiError('corrupt_data', `corrupt chunk ${name}: block ${i}: ${e.message}`);
+      }
+      throw e;
+    }
+  }
+
+  /** A sorted, immutable snapshot of the head. */
+  private headView(): HeadView {
+    const n = this.headCount;
+    const order = this.sortedHeadOrder();
+    const ts = new BigInt64Array(n);
+    const lines = new Array<string>(n);
+    const meta = new Array<Labels>(n);
+    const lineBytes = new Uint32Array(n);
+    for (let i = 0; i < n; i++) {
+      const j = order === undefined ? i : order[i];
+      ts[i] = this.headTs[j];
+      lines[i] = this.headLines[j];
+      meta[i] = this.headMeta[j];
+      lineBytes[i] = this.headLineBytes[j];
+    }
+    return new HeadView(ts, lines, meta, lineBytes);
+  }
+}
+
+/** The head as a `BlockView`: strings are kept; the byte columns are built only if asked for. */
+class HeadView implements BlockView {
+  readonly length: number;
+  private bytes: Buffer | undefined;
+  private offsets: Uint32Array | undefined;
+
+  constructor(
+    readonly timestamps: BigInt64Array,
+    private readonly strings: string[],
+    private readonly meta: Labels[],
+    private readonly lineBytes: Uint32Array,
+  ) {
+    this.length = timestamps.length;
+  }
+
+  get lines(): Buffer {
+    if (this.bytes === undefined) this.bytes = Buffer.from(this.strings.join(''), 'utf8');
+    return this.bytes;
+  }
+
+  get lineOffsets(): Uint32Array {
+    if (this.offsets === undefined) {
+      const o = new Uint32Array(this.length + 1);
+      for (let i = 0; i < this.length; i++) o[i + 1] = o[i] + this.lineBytes[i];
+      this.offsets = o;
+    }
+    return this.offsets;
+  }
+
+  line(i: number): string {
+    return this.strings[i];
+  }
+
+  metadata(i: number): Labels {
+    return this.meta[i];
+  }
+}

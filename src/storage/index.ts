@@ -1,0 +1,5 @@
+/** Public face of the storage layer: chunks, object stores, the label index, the chunk store. */
+export { MemChunk, DEFAULT_CHUNK_OPTIONS, CHUNK_FORMAT_VERSION, type ChunkOptions } from './chunk.js';
+export type { BlockView } from './block.js';
+export type { BlockFilter, BlockSource } from './iterator.js';
+export type { CodecName } from './codec.js';

@@ -1,0 +1,266 @@
+import { describe, expect, it } from 'vitest';
+import { type Direction, type EntryIterator, type Labels, LokiError, type LogEntry } from '../../src/core/index.js';
+import { MemChunk, type BlockView } from '../../src/storage/index.js';
+
+type Row = LogEntry;
+
+/** Deterministic pseudo-random numbers, so failures reproduce. */
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 0x1_0000_0000;
+  };
+}
+
+function hex(rand: () => number, n: number): string {
+  let out = '';
+  for (let i = 0; i < n; i++) out += '0123456789abcdef'[Math.floor(rand() * 16)];
+  return out;
+}
+
+function makeRows(count: number, seed: number, opts: { shuffle?: boolean; metadata?: boolean } = {}): Row[] {
+  const rand = rng(seed);
+  const rows: Row[] = [];
+  let ts = 1_700_000_000_000_000_000n;
+  for (let i = 0; i < count; i++) {
+    // Some equal timestamps, to exercise tie order.
+    if (rand() > 0.1) ts += BigInt(Math.floor(rand() * 5_000_000));
+    const kind = i % 4;
+    const line =
+      kind === 0 ? `level=info msg="request done" trace_id=${hex(rand, 32)} status=200 n=${i}`
+      : kind === 1 ? JSON.stringify({ msg: 'héllo wörld ✓ 😀', span: hex(rand, 16), i })
+      : kind === 2 ? ''
+      : `${hex(rand, 40)}`;
+    const metadata: Labels = opts.metadata && i % 3 === 0
+      ? [{ name: 'span_id', value: hex(rand, 8) }, { name: 'trace_id', value: hex(rand, 32) }]
+      : [];
+    rows.push({ ts, line, metadata });
+  }
+  if (opts.shuffle) {
+    for (let i = rows.length - 1; i > 0; i--) {
+      const j = Math.floor(rand() * (i + 1));
+      [rows[i], rows[j]] = [rows[j], rows[i]];
+    }
+  }
+  return rows;
+}
+
+function expected(rows: Row[], from: bigint, through: bigint, direction: Direction): Row[] {
+  const inRange = rows.filter((r) => r.ts >= from && r.ts < through);
+  inRange.sort((a, b) => {
+    if (a.ts !== b.ts) return (a.ts < b.ts ? -1 : 1) * (direction === 'forward' ? 1 : -1);
+    return a.line < b.line ? -1 : a.line > b.line ? 1 : 0;
+  });
+  return inRange;
+}
+
+function drain(it: EntryIterator): Row[] {
+  const out: Row[] = [];
+  while (it.next()) out.push(it.at());
+  it.close();
+  return out;
+}
+
+function fill(chunk: MemChunk, rows: Row[]): MemChunk {
+  for (const r of rows) chunk.append(r.ts, r.line, r.metadata);
+  return chunk;
+}
+
+const key = (r: Row) => `${r.ts}|${r.line}|${JSON.stringify(r.metadata)}`;
+
+describe('MemChunk', () => {
+  for (const codec of ['zstd', 'gzip', 'none']) {
+    it(`round-trips ordered and unordered appends with ${codec}`, () => {
+      for (const shuffle of [false, true]) {
+        const rows = makeRows(3000, 7, { shuffle, metadata: true });
+        const chunk = fill(new MemChunk({ blockSize: 16 * 1024, codec }), rows);
+        expect(chunk.entryCount).toBe(rows.length);
+        const decoded = MemChunk.decode(chunk.encode(), 'test-chunk');
+        expect(decoded.entryCount).toBe(rows.length);
+        expect(decoded.minTime).toBe(chunk.minTime);
+        expect(decoded.maxTime).toBe(chunk.maxTime);
+        for (const direction of ['forward', 'backward'] as const) {
+          const want = expected(rows, -(2n ** 63n), 2n ** 63n - 1n, direction).map(key);
+          expect(drain(decoded.iterator(-(2n ** 63n), 2n ** 63n - 1n, direction, '{a="b"}')).map(key)).toEqual(want);
+        }
+      }
+    });
+  }
+
+  it('iterates sub-ranges identically from memory (head + blocks) and from the decoded chunk', () => {
+    const rows = makeRows(2000, 11, { shuffle: true, metadata: true });
+    const chunk = fill(new MemChunk({ blockSize: 8 * 1024 }), rows);
+    expect(chunk.blockCount).toBeGreaterThan(5);
+    const sorted = expected(rows, -(2n ** 63n), 2n ** 63n - 1n, 'forward');
+    const ranges: [bigint, bigint][] = [
+      [sorted[100].ts, sorted[900].ts],
+      [sorted[0].ts, sorted[0].ts + 1n],
+      [sorted[1500].ts, sorted[1999].ts + 1n],
+      [sorted[1999].ts + 1n, sorted[1999].ts + 100n],
+    ];
+    // Before encode: the last entries are still in the head.
+    const memory = ranges.map(([f, t]) =>
+      (['forward', 'backward'] as const).map((d) => drain(chunk.iterator(f, t, d, '{}')).map(key)),
+    );
+    const decoded = MemChunk.decode(chunk.encode());
+    ranges.forEach(([f, t], i) => {
+      (['forward', 'backward'] as const).forEach((d, j) => {
+        const want = expected(rows, f, t, d).map(key);
+        expect(memory[i][j]).toEqual(want);
+        expect(drain(decoded.iterator(f, t, d, '{}')).map(key)).toEqual(want);
+      });
+    });
+  });
+
+  it('merges blocks that overlap in time', () => {
+    const chunk = new MemChunk({ blockSize: 64 });
+    // Each append of a long line cuts a block; timestamps interleave across blocks.
+    const rows: Row[] = [];
+    for (let i = 0; i < 40; i++) {
+      const ts = BigInt((i * 7) % 40) * 10n;
+      const row = { ts, line: `line ${String(i).padStart(2, '0')} `.padEnd(70, 'x'), metadata: [] };
+      rows.push(row);
+      chunk.append(row.ts, row.line, row.metadata);
+    }
+    expect(chunk.blockCount).toBe(40);
+    for (const d of ['forward', 'backward'] as const) {
+      expect(drain(chunk.iterator(0n, 1000n, d, '{}')).map(key)).toEqual(expected(rows, 0n, 1000n, d).map(key));
+    }
+  });
+
+  it('keeps exact 64-bit timestamps, including negative and extreme ones', () => {
+    const rows: Row[] = [
+      { ts: -(2n ** 63n), line: 'min', metadata: [] },
+      { ts: -1n, line: 'minus one', metadata: [] },
+      { ts: 0n, line: 'zero', metadata: [] },
+      { ts: 2n ** 53n + 1n, line: 'past 2^53', metadata: [] },
+      { ts: 2n ** 63n - 1n, line: 'max', metadata: [] },
+    ];
+    const chunk = fill(new MemChunk(), [...rows].reverse());
+    const decoded = MemChunk.decode(chunk.encode());
+    expect(drain(decoded.iterator(-(2n ** 63n), 2n ** 63n - 1n, 'forward', '{}')).map((r) => r.ts)).toEqual(
+      rows.slice(0, 4).map((r) => r.ts),
+    );
+    expect(decoded.maxTime).toBe(2n ** 63n - 1n);
+  });
+
+  it('reports sizes and fullness', () => {
+    const chunk = new MemChunk({ blockSize: 1024, targetSize: 4096 });
+    expect(chunk.isFull()).toBe(false);
+    chunk.cut(); // no-op when empty
+    expect(chunk.blockCount).toBe(0);
+    const rows = makeRows(400, 3);
+    let appended = 0;
+    for (const r of rows) {
+      chunk.append(r.ts, r.line, r.metadata);
+      appended += Buffer.byteLength(r.line);
+      if (chunk.isFull()) break;
+    }
+    expect(chunk.isFull()).toBe(true);
+    expect(chunk.uncompressedSize()).toBe(appended);
+    expect(chunk.compressedSize()).toBeGreaterThanOrEqual(4096);
+    expect(chunk.encode().length).toBeGreaterThan(chunk.compressedSize() * 0.5);
+
+    const byBlocks = new MemChunk({ blockSize: 100, targetSize: 0 });
+    for (let i = 0; i < 9; i++) byBlocks.append(BigInt(i), 'x'.repeat(100), []);
+    expect(byBlocks.isFull()).toBe(false);
+    byBlocks.append(10n, 'x'.repeat(100), []);
+    expect(byBlocks.isFull()).toBe(true);
+  });
+
+  it('encodes and decodes an empty chunk', () => {
+    const decoded = MemChunk.decode(new MemChunk().encode());
+    expect(decoded.entryCount).toBe(0);
+    expect(drain(decoded.iterator(0n, 100n, 'forward', '{}'))).toEqual([]);
+  });
+
+  it('rejects appends to a decoded chunk', () => {
+    const chunk = new MemChunk();
+    chunk.append(1n, 'a', []);
+    expect(() => MemChunk.decode(chunk.encode(), 'c1').append(2n, 'b', [])).toThrow(/read-only/);
+  });
+
+  it('applies a block filter before lines become strings', () => {
+    const rows = makeRows(1000, 5, { shuffle: true });
+    const chunk = fill(new MemChunk({ blockSize: 4096 }), rows);
+    const needle = Buffer.from('status=200');
+    const seen: BlockView[] = [];
+    const filter = (b: BlockView) => {
+      seen.push(b);
+      const mask = new Uint8Array(b.length);
+      let at = b.lines.indexOf(needle);
+      while (at >= 0) {
+        // Entry holding byte `at`: last offset ≤ at.
+        let lo = 0, hi = b.length;
+        while (lo + 1 < hi) {
+          const mid = (lo + hi) >> 1;
+          if (b.lineOffsets[mid] <= at) lo = mid;
+          else hi = mid;
+        }
+        mask[lo] = 1;
+        at = b.lines.indexOf(needle, b.lineOffsets[lo + 1]);
+      }
+      return mask;
+    };
+    for (const source of [chunk, MemChunk.decode(chunk.encode())]) {
+      for (const d of ['forward', 'backward'] as const) {
+        const want = expected(rows, -(2n ** 63n), 2n ** 63n - 1n, d).filter((r) => r.line.includes('status=200'));
+        expect(drain(source.iterator(-(2n ** 63n), 2n ** 63n - 1n, d, '{}', filter)).map(key)).toEqual(want.map(key));
+      }
+    }
+    expect(seen.length).toBeGreaterThan(4);
+  });
+});
+
+describe('MemChunk corruption', () => {
+  const rows = makeRows(300, 9, { shuffle: true, metadata: true });
+  const chunk = fill(new MemChunk({ blockSize: 2048 }), rows);
+  const bytes = chunk.encode();
+  const all = expected(rows, -(2n ** 63n), 2n ** 63n - 1n, 'forward').map(key);
+
+  function readAll(b: Buffer): string[] {
+    const c = MemChunk.decode(b, 'tenant/abc/chunk-1');
+    return drain(c.iterator(-(2n ** 63n), 2n ** 63n - 1n, 'forward', '{}')).map(key);
+  }
+
+  function expectCorrupt(b: Buffer): void {
+    let err: unknown;
+    try {
+      readAll(b);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(LokiError);
+    expect((err as LokiError).code).toBe('corrupt_data');
+    expect((err as LokiError).message).toContain('tenant/abc/chunk-1');
+  }
+
+  it('reads the intact chunk', () => {
+    expect(readAll(bytes)).toEqual(all);
+  });
+
+  it('detects a bit flip anywhere', () => {
+    // Every byte position, one bit each (the bit varies with the position).
+    for (let pos = 0; pos < bytes.length; pos++) {
+      const b = Buffer.from(bytes);
+      b[pos] ^= 1 << (pos % 8);
+      expectCorrupt(b);
+    }
+  });
+
+  it('detects truncation at any length', () => {
+    for (let len = 0; len < bytes.length; len++) expectCorrupt(bytes.subarray(0, len));
+  });
+
+  it('skips a corrupt block outside the queried range without decompressing it', () => {
+    const ordered = makeRows(300, 9);
+    const source = fill(new MemChunk({ blockSize: 2048 }), ordered);
+    const b = Buffer.from(source.encode());
+    b[6 + 1] ^= 0xff; // a byte inside the first block (after the 6-byte header)
+    const c = MemChunk.decode(b, 'x');
+    const last = ordered[ordered.length - 1].ts;
+    expect(drain(c.iterator(last, last + 1n, 'forward', '{}')).length).toBeGreaterThan(0);
+    expect(() => drain(c.iterator(ordered[0].ts, last + 1n, 'forward', '{}'))).toThrow(/block 0 checksum mismatch/);
+  });
+});
