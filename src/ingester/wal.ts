@@ -1,0 +1,300 @@
+/**
+ * Write-ahead log. Every accepted push is one record, appended (and, by default, fdatasync'ed)
+ * before the push is acknowledged. Concurrent pushes share one write and one sync (group
+ * commit), which is what keeps a synced WAL fast.
+ *
+ * Files: `<dir>/<segment number, 16 hex digits>.wal`. Record framing:
+ *   u32 LE payload length | u32 LE CRC-32 of payload | payload
+ * Payload (all integers little-endian):
+ *   u8 version (1) | f64 first entry number | u16 tenant length | tenant
+ *   | u32 stream count | per stream: u32 label-string length | canonical labels
+ *     | u32 entry count | per entry: i64 ts ns | u32 line length | line
+ *       | u16 metadata count | per pair: u16 name length | name | u32 value length | value
+ * Entry numbers are global and increasing; a stream's flush records the highest number its
+ * stored chunk holds, so replay skips what storage already has.
+ *
+ * A torn record at the tail (a crash mid-write) fails its length or CRC check; replay stops
+ * there and the segment is truncated to its last whole record. Such a record was never
+ * acknowledged, because acknowledgement waits for the write to complete.
+ */
+import { promises as fsp } from 'node:fs';
+import path from 'node:path';
+import { crc32 } from 'node:zlib';
+import type { Labels, Nanos } from '../core/index.js';
+
+export interface WalEntry {
+  ts: Nanos;
+  line: string;
+  metadata: Labels;
+}
+
+export interface WalStream {
+  key: string;
+  entries: WalEntry[];
+}
+
+export interface WalRecord {
+  tenant: string;
+  firstEntryNo: number;
+  streams: WalStream[];
+}
+
+/** `always`: fdatasync before acknowledging (survives power loss). `never`: write only (survives a process crash). */
+export type WalSyncPolicy = 'always' | 'never';
+
+export interface WalOptions {
+  dir: string;
+  sync: WalSyncPolicy;
+  /** Roll to a new segment past this size, so fully flushed segments can be deleted. */
+  segmentBytes: number;
+}
+
+const RECORD_VERSION = 1;
+const HEADER_BYTES = 8;
+
+export function encodeRecord(rec: WalRecord): Buffer {
+  let size = 1 + 8 + 2 + Buffer.byteLength(rec.tenant) + 4;
+  for (const s of rec.streams) {
+    size += 4 + Buffer.byteLength(s.key) + 4;
+    for (const e of s.entries) {
+      size += 8 + 4 + Buffer.byteLength(e.line) + 2;
+      for (const m of e.metadata) size += 2 + Buffer.byteLength(m.name) + 4 + Buffer.byteLength(m.value);
+    }
+  }
+  const buf = Buffer.allocUnsafe(HEADER_BYTES + size);
+  let o = HEADER_BYTES;
+  o = buf.writeUInt8(RECORD_VERSION, o);
+  o = buf.writeDoubleLE(rec.firstEntryNo, o);
+  o = writeStr16(buf, o, rec.tenant);
+  o = buf.writeUInt32LE(rec.streams.length, o);
+  for (const s of rec.streams) {
+    o = writeStr32(buf, o, s.key);
+    o = buf.writeUInt32LE(s.entries.length, o);
+    for (const e of s.entries) {
+      o = buf.writeBigInt64LE(e.ts, o);
+      o = writeStr32(buf, o, e.line);
+      o = buf.writeUInt16LE(e.metadata.length, o);
+      for (const m of e.metadata) {
+        o = writeStr16(buf, o, m.name);
+        o = writeStr32(buf, o, m.value);
+      }
+    }
+  }
+  buf.writeUInt32LE(size, 0);
+  buf.writeUInt32LE(crc32(buf.subarray(HEADER_BYTES)), 4);
+  return buf;
+}
+
+function writeStr16(buf: Buffer, o: number, s: string): number {
+  const n = buf.write(s, o + 2);
+  buf.writeUInt16LE(n, o);
+  return o + 2 + n;
+}
+
+function writeStr32(buf: Buffer, o: number, s: string): number {
+  const n = buf.write(s, o + 4);
+  buf.writeUInt32LE(n, o);
+  return o + 4 + n;
+}
+
+class Reader {
+  o = 0;
+  constructor(private readonly b: Buffer) {}
+  u8(): number { return this.b.readUInt8((this.o += 1) - 1); }
+  u16(): number { return this.b.readUInt16LE((this.o += 2) - 2); }
+  u32(): number { return this.b.readUInt32LE((this.o += 4) - 4); }
+  f64(): number { return this.b.readDoubleLE((this.o += 8) - 8); }
+  i64(): bigint { return this.b.readBigInt64LE((this.o += 8) - 8); }
+  str(len: number): string {
+    const s = this.b.toString('utf8', this.o, this.o + len);
+    this.o += len;
+    return s;
+  }
+}
+
+export function decodeRecord(payload: Buffer): WalRecord {
+  const r = new Reader(payload);
+  const version = r.u8();
+  if (version !== RECORD_VERSION) throw new Error(`unknown WAL record version ${version}`);
+  const firstEntryNo = r.f64();
+  const tenant = r.str(r.u16());
+  const streams: WalStream[] = new Array(r.u32());
+  for (let i = 0; i < streams.length; i++) {
+    const key = r.str(r.u32());
+    const entries: WalEntry[] = new Array(r.u32());
+    for (let j = 0; j < entries.length; j++) {
+      const ts = r.i64();
+      const line = r.str(r.u32());
+      const metadata = new Array(r.u16());
+      for (let k = 0; k < metadata.length; k++) {
+        const name = r.str(r.u16());
+        metadata[k] = { name, value: r.str(r.u32()) };
+      }
+      entries[j] = { ts, line, metadata };
+    }
+    streams[i] = { key, entries };
+  }
+  return { tenant, firstEntryNo, streams };
+}
+
+function segmentName(n: number): string {
+  return `${n.toString(16).padStart(16, '0')}.wal`;
+}
+
+async function listSegments(dir: string): Promise<number[]> {
+  const names = await fsp.readdir(dir);
+  return names
+    .filter((n) => /^[0-9a-f]{16}\.wal$/.test(n))
+    .map((n) => parseInt(n.slice(0, 16), 16))
+    .sort((a, b) => a - b);
+}
+
+interface Pending {
+  buf: Buffer;
+  resolve: () => void;
+  reject: (e: Error) => void;
+}
+
+export class Wal {
+  private segment = 0;
+  private handle: fsp.FileHandle | undefined;
+  private segmentSize = 0;
+  private queue: Pending[] = [];
+  private writing = false;
+  private closed = false;
+  /** Bytes written since start, for metrics. */
+  bytesWritten = 0;
+
+  private constructor(private readonly opts: WalOptions) {}
+
+  /**
+   * Opens the WAL: replays every record of existing segments through `onRecord` (oldest
+   * first), truncates a torn tail, then starts a new segment for writes.
+   */
+  static async open(opts: WalOptions, onRecord: (rec: WalRecord, segment: number) => void): Promise<Wal> {
+    await fsp.mkdir(opts.dir, { recursive: true });
+    const wal = new Wal(opts);
+    const segments = await listSegments(opts.dir);
+    for (const seg of segments) await wal.replaySegment(seg, onRecord);
+    wal.segment = (segments.at(-1) ?? 0) + 1;
+    await wal.openSegment();
+    return wal;
+  }
+
+  private async replaySegment(seg: number, onRecord: (rec: WalRecord, segment: number) => void): Promise<void> {
+    const file = path.join(this.opts.dir, segmentName(seg));
+    const data = await fsp.readFile(file);
+    let o = 0;
+    while (o + HEADER_BYTES <= data.length) {
+      const len = data.readUInt32LE(o);
+      const crc = data.readUInt32LE(o + 4);
+      const end = o + HEADER_BYTES + len;
+      if (end > data.length) break;
+      const payload = data.subarray(o + HEADER_BYTES, end);
+      if (crc32(payload) !== crc) break;
+      onRecord(decodeRecord(payload), seg);
+      o = end;
+    }
+    if (o < data.length) await fsp.truncate(file, o);
+  }
+
+  private async openSegment(): Promise<void> {
+    this.handle = await fsp.open(path.join(this.opts.dir, segmentName(this.segment)), 'a');
+    this.segmentSize = 0;
+    if (this.opts.sync === 'always') await syncDir(this.opts.dir);
+  }
+
+  /** The segment new records go to. */
+  get currentSegment(): number {
+    return this.segment;
+  }
+
+  /** Resolves once the record is written (and synced, per policy). */
+  append(rec: WalRecord): Promise<void> {
+    if (this.closed) return Promise.reject(new Error('WAL is closed'));
+    const buf = encodeRecord(rec);
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ buf, resolve, reject });
+      if (!this.writing) void this.drain();
+    });
+  }
+
+  private async drain(): Promise<void> {
+    this.writing = true;
+    while (this.queue.length) {
+      const batch = this.queue;
+      this.queue = [];
+      try {
+        const bufs = batch.map((p) => p.buf);
+        const total = bufs.reduce((n, b) => n + b.length, 0);
+        if (this.segmentSize > 0 && this.segmentSize + total > this.opts.segmentBytes) await this.roll();
+        await writeAll(this.handle!, bufs);
+        if (this.opts.sync === 'always') await this.handle!.datasync();
+        this.segmentSize += total;
+        this.bytesWritten += total;
+        for (const p of batch) p.resolve();
+      } catch (e) {
+        for (const p of batch) p.reject(e as Error);
+      }
+    }
+    this.writing = false;
+  }
+
+  private async roll(): Promise<void> {
+    await this.handle!.close();
+    this.segment++;
+    await this.openSegment();
+  }
+
+  /** Deletes segments numbered below `segment` (their contents are all in storage). */
+  async deleteSegmentsBefore(segment: number): Promise<void> {
+    for (const seg of await listSegments(this.opts.dir)) {
+      if (seg >= segment || seg >= this.segment) break;
+      await fsp.rm(path.join(this.opts.dir, segmentName(seg)), { force: true });
+    }
+  }
+
+  /** Rolls to a fresh segment so that everything before it can be dropped after a full flush. */
+  async rollNow(): Promise<number> {
+    await this.waitIdle();
+    if (this.segmentSize > 0) await this.roll();
+    return this.segment;
+  }
+
+  private async waitIdle(): Promise<void> {
+    while (this.writing || this.queue.length) await new Promise((r) => setTimeout(r, 1));
+  }
+
+  async close(): Promise<void> {
+    await this.waitIdle();
+    this.closed = true;
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+}
+
+async function writeAll(handle: fsp.FileHandle, bufs: Buffer[]): Promise<void> {
+  let pending = bufs;
+  while (pending.length) {
+    const { bytesWritten } = await handle.writev(pending);
+    let n = bytesWritten;
+    const rest: Buffer[] = [];
+    for (const b of pending) {
+      if (n >= b.length) n -= b.length;
+      else {
+        rest.push(b.subarray(n));
+        n = 0;
+      }
+    }
+    pending = rest;
+  }
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const h = await fsp.open(dir, 'r');
+  try {
+    await h.sync();
+  } finally {
+    await h.close();
+  }
+}
