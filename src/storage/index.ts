@@ -3,3 +3,4 @@ export { MemChunk, DEFAULT_CHUNK_OPTIONS, CHUNK_FORMAT_VERSION, type ChunkOption
 export type { BlockView } from './block.js';
 export type { BlockFilter, BlockSource } from './iterator.js';
 export type { CodecName } from './codec.js';
+export { FsObjectStore, type ObjectStore } from './objects.js';

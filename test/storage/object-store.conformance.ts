@@ -1,0 +1,100 @@
+/**
+ * The behaviour every ObjectStore must have. Each implementation runs it with one line:
+ * `objectStoreConformance('name', async () => ({ store, cleanup }))`.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { LokiError } from '../../src/core/index.js';
+import type { ObjectStore } from '../../src/storage/index.js';
+
+export interface StoreUnderTest {
+  store: ObjectStore;
+  cleanup(): Promise<void>;
+}
+
+async function collect(it: AsyncIterable<string>): Promise<string[]> {
+  const out: string[] = [];
+  for await (const k of it) out.push(k);
+  return out;
+}
+
+export function objectStoreConformance(name: string, open: () => Promise<StoreUnderTest>): void {
+  describe(`ObjectStore conformance: ${name}`, () => {
+    let current: StoreUnderTest | undefined;
+    const store = async () => (current = await open()).store;
+    afterEach(async () => {
+      await current?.cleanup();
+      current = undefined;
+    });
+
+    it('returns what was put, byte for byte', async () => {
+      const s = await store();
+      const data = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff));
+      await s.put('tenant-a/0011aa/chunk-1', data);
+      expect((await s.get('tenant-a/0011aa/chunk-1')).equals(data)).toBe(true);
+      await s.put('empty', Buffer.alloc(0));
+      expect((await s.get('empty')).length).toBe(0);
+    });
+
+    it('replaces an object on a second put', async () => {
+      const s = await store();
+      await s.put('a/b', Buffer.from('one'));
+      await s.put('a/b', Buffer.from('two'));
+      expect((await s.get('a/b')).toString()).toBe('two');
+    });
+
+    it('reports a missing object as not_found', async () => {
+      const s = await store();
+      await expect(s.get('nope/missing')).rejects.toSatisfy(
+        (e: unknown) => e instanceof LokiError && e.code === 'not_found',
+      );
+      await s.put('file', Buffer.from('x'));
+      await expect(s.get('file/below')).rejects.toSatisfy(
+        (e: unknown) => e instanceof LokiError && e.code === 'not_found',
+      );
+    });
+
+    it('deletes, and deleting a missing key is fine', async () => {
+      const s = await store();
+      await s.put('t/s/1', Buffer.from('x'));
+      await s.put('t/s/2', Buffer.from('y'));
+      await s.delete('t/s/1');
+      await s.delete('t/s/1');
+      await s.delete('never/existed');
+      await expect(s.get('t/s/1')).rejects.toBeInstanceOf(LokiError);
+      expect((await s.get('t/s/2')).toString()).toBe('y');
+      await s.delete('t/s/2');
+      expect(await collect(s.list(''))).toEqual([]);
+      await s.put('t/s/3', Buffer.from('z')); // the emptied directories can be used again
+      expect(await collect(s.list('t/'))).toEqual(['t/s/3']);
+    });
+
+    it('lists keys by plain string prefix, in ascending order', async () => {
+      const s = await store();
+      const keys = ['a/x/1', 'a/x/2', 'a/y', 'a-b/1', 'ab/1', 'b', 'a/x10/1'];
+      for (const k of keys) await s.put(k, Buffer.from(k));
+      expect(await collect(s.list(''))).toEqual([...keys].sort());
+      expect(await collect(s.list('a/'))).toEqual(['a/x/1', 'a/x/2', 'a/x10/1', 'a/y']);
+      expect(await collect(s.list('a/x'))).toEqual(['a/x/1', 'a/x/2', 'a/x10/1']);
+      expect(await collect(s.list('a/x/'))).toEqual(['a/x/1', 'a/x/2']);
+      expect(await collect(s.list('a'))).toEqual(['a-b/1', 'a/x/1', 'a/x/2', 'a/x10/1', 'a/y', 'ab/1']);
+      expect(await collect(s.list('zzz'))).toEqual([]);
+      expect(await collect(s.list('a/y'))).toEqual(['a/y']);
+    });
+
+    it('handles concurrent writes to different keys', async () => {
+      const s = await store();
+      const keys = Array.from({ length: 40 }, (_, i) => `t/${i % 4}/${i}`);
+      await Promise.all(keys.map((k) => s.put(k, Buffer.from(k))));
+      const got = await Promise.all(keys.map(async (k) => (await s.get(k)).toString()));
+      expect(got).toEqual(keys);
+      expect((await collect(s.list('t/'))).length).toBe(40);
+    });
+
+    it('rejects keys that could escape or alias', async () => {
+      const s = await store();
+      for (const bad of ['', '../x', 'a/../b', 'a//b', '/abs', 'a/', 'a\\b', 'a\0b', '.']) {
+        await expect(s.put(bad, Buffer.from('x'))).rejects.toBeInstanceOf(LokiError);
+      }
+    });
+  });
+}
