@@ -1,0 +1,19 @@
+/**
+ * The front of the push path: body decoding (protobuf+snappy, JSON, gzip/deflate), label
+ * handling, validation with Loki's messages, tenant resolution and ingestion rate limits.
+ */
+export type { DiscardedCount, PushEntry, PushRequest, PushStream, ValidatedPush } from './types.js';
+export { decodePush, type DecodeOptions, type PushBodyHeaders } from './decode.js';
+export { validatePush, entryBytes, otlpLabelName, DISCARD_REASONS } from './validate.js';
+export { SERVICE_NAME_LABEL, UNKNOWN_SERVICE } from './streams.js';
+export { PUSH_PROTO, PushRequestMessage, pushProtoRoot } from './proto.js';
+export { parseMediaType } from './mime.js';
+export { decodeSnappyBlock } from './snappy.js';
+export {
+  singleTenant, queryTenants, validateTenantID, NO_ORG_ID, MULTIPLE_ORG_IDS, DEFAULT_NO_AUTH_TENANT,
+  type TenantAuth,
+} from './tenant.js';
+export {
+  formatPushErrors, formatStreamFailures, bodyTooLarge, ingestionRateLimited, streamRateLimited, tooFarBehind,
+  formatByteSize, MISSING_STREAMS, MAX_REPORTED_STREAM_ERRORS, type StreamEntryFailure,
+} from './messages.js';
