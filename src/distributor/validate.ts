@@ -29,8 +29,6 @@ export const DISCARD_REASONS = {
   streamLimit: 'stream_limit',
 } as const;
 
-const NO_METADATA: Labels = Object.freeze([]);
-
 /**
  * Validates `push` for `tenant` (whose `limits` apply) at time `now`. Throws only for a
  * request without streams (422) or an unusable structured-metadata name (400, whole request);
@@ -107,7 +105,7 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
       }
       result.validLines++;
       result.validBytes += size;
-      const normalized = md.length === 0 ? NO_METADATA : normalizeMetadata(md);
+      const normalized = md.length === 0 ? md : normalizeMetadata(md);
       if (normalized !== md) {
         kept ??= stream.entries.slice(0, i);
         kept.push({ ts: e.ts, line: e.line, metadata: normalized });
