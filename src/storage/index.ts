@@ -4,3 +4,5 @@ export type { BlockView } from './block.js';
 export type { BlockFilter, BlockSource } from './iterator.js';
 export type { CodecName } from './codec.js';
 export { FsObjectStore, type ObjectStore } from './objects.js';
+export { LabelIndex, type ChunkRef, type IndexStats, type SeriesInfo } from './label-index.js';
+export { ChunkStore, chunkObjectKey, type ChunkStoreOptions, type SeriesChunkRefs } from './chunk-store.js';

@@ -1,0 +1,422 @@
+/**
+ * The label index in LevelDB: which series (label sets) a tenant has, which chunks hold each
+ * series' entries and when. It answers matchers, label names/values, chunk refs and stats for
+ * a time range without touching line contents. Key layout: keys.ts.
+ *
+ * Time restriction works in two steps. A per-day record (`d`) per series gives the candidate
+ * series of a range cheaply; it holds the min `from` and max `through` of the series' chunks
+ * starting that day, so it proves a series is active whenever one of those two bounds falls in
+ * the range. Only otherwise (the range lies inside a gap between chunks) are the series' chunk
+ * refs read to decide. Chunk refs are keyed by their `from`, and the index remembers the
+ * longest chunk span ever written, so a range scan starts at `from - maxSpan` and ends at
+ * `through`.
+ *
+ * Series ids: the first 128 bits of SHA-256 over the canonical label string. Should two label
+ * sets of a tenant ever hash alike (not expected in practice), the second one takes the hash
+ * of its string plus a probe number, and so on: every lookup walks the same probes, comparing
+ * the stored label set, so ids never mix two series.
+ */
+import { createHash } from 'node:crypto';
+import { ClassicLevel } from 'classic-level';
+import { canonicalLabels, LokiError, type Labels, type Matcher, matchesAll, type Nanos } from '../core/index.js';
+import * as K from './keys.js';
+
+export interface ChunkRef {
+  tenant: string;
+  seriesId: string;
+  /** Object-store key of the chunk bytes. */
+  key: string;
+  /** Earliest entry time. */
+  from: Nanos;
+  /** Latest entry time (inclusive). */
+  through: Nanos;
+  /** Compressed (stored) bytes. */
+  size: number;
+  entries: number;
+  /** CRC-32 of the stored bytes. */
+  checksum: number;
+  /** Line plus structured-metadata bytes before compression. */
+  uncompressedBytes: number;
+}
+
+export interface SeriesInfo {
+  seriesId: string;
+  labels: Labels;
+}
+
+export interface IndexStats {
+  streams: number;
+  chunks: number;
+  bytes: number;
+  entries: number;
+}
+
+const MIN_NANOS = -(1n << 63n);
+const MAX_NANOS = (1n << 63n) - 1n;
+/** Index reads issued at once when many series are looked up. */
+const READ_CONCURRENCY = 16;
+/** Entries per LevelDB iterator round trip. */
+const SCAN_BATCH = 1000;
+/** Series ids and label sets remembered in memory; cleared wholesale past this many. */
+const CACHE_LIMIT = 200_000;
+const MAX_SPAN_KEY = K.metaKey('max_chunk_span');
+
+type Db = ClassicLevel<Buffer, Buffer>;
+type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
+
+function clampNanos(v: bigint): Nanos {
+  return v < MIN_NANOS ? MIN_NANOS : v > MAX_NANOS ? MAX_NANOS : v;
+}
+
+export function seriesIdFor(canonical: string, probe: number): string {
+  const h = createHash('sha256').update(canonical);
+  if (probe > 0) h.update(`\xff${probe}`);
+  return h.digest().subarray(0, K.SERIES_ID_BYTES).toString('hex');
+}
+
+async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
+  const out = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      out[i] = await fn(items[i]);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return out;
+}
+
+export class LabelIndex {
+  private maxSpan: Nanos = 0n;
+  private readonly seriesIds = new Map<string, string>();
+  private readonly labelSets = new Map<string, Labels>();
+  /** Writes run one at a time: each reads what it merges with. */
+  private writeQueue: Promise<unknown> = Promise.resolve();
+
+  private constructor(private readonly db: Db) {}
+
+  static async open(dir: string): Promise<LabelIndex> {
+    const db: Db = new ClassicLevel<Buffer, Buffer>(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await db.open();
+    const index = new LabelIndex(db);
+    const span = await db.get(MAX_SPAN_KEY);
+    if (span) index.maxSpan = span.readBigInt64BE(0);
+    return index;
+  }
+
+  async close(): Promise<void> {
+    await this.writeQueue.catch(() => {});
+    await this.db.close();
+  }
+
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.writeQueue.then(fn, fn);
+    this.writeQueue = run.catch(() => {});
+    return run;
+  }
+
+  private async *scan(gte: Buffer, lt: Buffer, limit = Infinity): AsyncGenerator<[Buffer, Buffer]> {
+    const it = this.db.iterator({ gte, lt, limit: limit === Infinity ? -1 : limit });
+    try {
+      for (;;) {
+        const batch = await it.nextv(SCAN_BATCH);
+        if (batch.length === 0) return;
+        yield* batch;
+      }
+    } finally {
+      await it.close();
+    }
+  }
+
+  private cacheLabels(tenant: string, id: string, labels: Labels): void {
+    if (this.labelSets.size >= CACHE_LIMIT) this.labelSets.clear();
+    this.labelSets.set(`${tenant}\0${id}`, labels);
+  }
+
+  /** The label set of a series (undefined when the series does not exist). */
+  async labelsOf(tenant: string, id: string): Promise<Labels | undefined> {
+    const cached = this.labelSets.get(`${tenant}\0${id}`);
+    if (cached) return cached;
+    const v = await this.db.get(K.seriesKey(tenant, id));
+    if (!v) return undefined;
+    const labels = K.decodeLabels(v);
+    this.cacheLabels(tenant, id, labels);
+    return labels;
+  }
+
+  /** The id a label set has, or will have once its first chunk is added. */
+  async seriesIdOf(tenant: string, labels: Labels): Promise<string> {
+    const canonical = canonicalLabels(labels);
+    const cacheKey = `${tenant}\0${canonical}`;
+    const cached = this.seriesIds.get(cacheKey);
+    if (cached) return cached;
+    for (let probe = 0; ; probe++) {
+      const id = seriesIdFor(canonical, probe);
+      const existing = await this.labelsOf(tenant, id);
+      if (existing === undefined || canonicalLabels(existing) === canonical) {
+        if (existing !== undefined) {
+          if (this.seriesIds.size >= CACHE_LIMIT) this.seriesIds.clear();
+          this.seriesIds.set(cacheKey, id);
+        }
+        return id;
+      }
+    }
+  }
+
+  /**
+   * Records a stored chunk (and, when given, the ingester's WAL mark for its stream) in one
+   * durable batch, creating the series and its postings on first sight.
+   */
+  addChunk(ref: ChunkRef, labels: Labels, walEntryNo?: number): Promise<void> {
+    return this.exclusive(async () => {
+      const { tenant, seriesId: id } = ref;
+      const canonical = canonicalLabels(labels);
+      const ops: BatchOp[] = [];
+      const existing = await this.labelsOf(tenant, id);
+      if (existing === undefined) {
+        ops.push({ type: 'put', key: K.tenantKey(tenant), value: Buffer.alloc(0) });
+        ops.push({ type: 'put', key: K.seriesKey(tenant, id), value: K.encodeLabels(labels) });
+        for (const l of labels) ops.push({ type: 'put', key: K.postingKey(tenant, l.name, l.value, id), value: Buffer.alloc(0) });
+      } else if (canonicalLabels(existing) !== canonical) {
+        // Only reachable if two new colliding series were resolved concurrently.
+        throw new LokiError('internal', `series id ${id} of tenant ${tenant} is taken by another label set`);
+      }
+      const day = K.dayOf(ref.from);
+      const dayKey = K.dayKey(tenant, day, id);
+      const old = await this.db.get(dayKey);
+      const span = old ? K.decodeDaySpan(old) : { minFrom: ref.from, maxThrough: ref.through };
+      if (ref.from < span.minFrom) span.minFrom = ref.from;
+      if (ref.through > span.maxThrough) span.maxThrough = ref.through;
+      ops.push({ type: 'put', key: dayKey, value: K.encodeDaySpan(span) });
+      ops.push({
+        type: 'put',
+        key: K.chunkKey(tenant, id, ref.from, ref.through, ref.checksum),
+        value: K.encodeChunkValue({ key: ref.key, size: ref.size, entries: ref.entries, uncompressedBytes: ref.uncompressedBytes }),
+      });
+      if (walEntryNo !== undefined) {
+        const markKey = K.walMarkKey(tenant, id);
+        const prev = await this.db.get(markKey);
+        if (!prev || K.decodeWalMark(prev).entryNo < walEntryNo) {
+          ops.push({ type: 'put', key: markKey, value: K.encodeWalMark({ entryNo: walEntryNo, stream: canonical }) });
+        }
+      }
+      const span64 = ref.through - ref.from;
+      if (span64 > this.maxSpan) {
+        const v = Buffer.alloc(8);
+        v.writeBigInt64BE(span64);
+        ops.push({ type: 'put', key: MAX_SPAN_KEY, value: v });
+      }
+      await this.db.batch(ops, { sync: true });
+      if (span64 > this.maxSpan) this.maxSpan = span64;
+      if (existing === undefined) {
+        this.cacheLabels(tenant, id, labels);
+        if (this.seriesIds.size >= CACHE_LIMIT) this.seriesIds.clear();
+        this.seriesIds.set(`${tenant}\0${canonical}`, id);
+      }
+    });
+  }
+
+  /** Tenants that have stored chunks (or had, before retention removed them). */
+  async tenants(): Promise<string[]> {
+    const out: string[] = [];
+    const prefix = K.tenantsPrefix();
+    for await (const [k] of this.scan(prefix, K.prefixEnd(prefix))) out.push(new K.KeyParser(k).str());
+    return out;
+  }
+
+  /** Highest WAL entry number stored per stream, keyed `<tenant>\u0000<canonical labels>`. */
+  async walMarks(): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    const prefix = K.walMarksPrefix();
+    for await (const [k, v] of this.scan(prefix, K.prefixEnd(prefix))) {
+      const tenant = new K.KeyParser(k).str();
+      const mark = K.decodeWalMark(v);
+      out.set(`${tenant}\u0000${mark.stream}`, mark.entryNo);
+    }
+    return out;
+  }
+
+  /**
+   * Series with a chunk overlapping `[from, through)`, mapped to whether that is already
+   * proven (true) or needs a look at the chunk refs (false).
+   */
+  private async activeSeries(tenant: string, from: Nanos, through: Nanos): Promise<Map<string, boolean>> {
+    const out = new Map<string, boolean>();
+    if (from >= through) return out;
+    const firstDay = K.dayOf(clampNanos(from - this.maxSpan));
+    const lastDay = K.dayOf(through - 1n);
+    for await (const [k, v] of this.scan(K.dayPrefix(tenant, firstDay), K.dayPrefix(tenant, lastDay + 1))) {
+      const p = new K.KeyParser(k);
+      p.str();
+      p.day();
+      const id = p.id();
+      const { minFrom, maxThrough } = K.decodeDaySpan(v);
+      if (maxThrough < from || minFrom >= through) continue;
+      const proven = (minFrom >= from && minFrom < through) || (maxThrough >= from && maxThrough < through);
+      if (proven || !out.has(id)) out.set(id, proven || (out.get(id) ?? false));
+    }
+    return out;
+  }
+
+  /** Chunk refs of one series overlapping `[from, through)`, ordered by `from`. */
+  async seriesChunkRefs(tenant: string, id: string, from: Nanos, through: Nanos, limit = Infinity): Promise<ChunkRef[]> {
+    const out: ChunkRef[] = [];
+    if (from >= through) return out;
+    const gte = K.chunkFromKey(tenant, id, clampNanos(from - this.maxSpan));
+    const lt = K.chunkFromKey(tenant, id, through);
+    for await (const [k, v] of this.scan(gte, lt)) {
+      const p = new K.KeyParser(k);
+      p.str();
+      p.id();
+      const refFrom = p.time(), refThrough = p.time(), checksum = p.u32();
+      if (refThrough < from) continue;
+      const val = K.decodeChunkValue(v);
+      out.push({
+        tenant, seriesId: id, key: val.key, from: refFrom, through: refThrough, size: val.size,
+        entries: val.entries, checksum, uncompressedBytes: val.uncompressedBytes,
+      });
+      if (out.length >= limit) break;
+    }
+    return out;
+  }
+
+  /** Series ids whose label `name` equals `value` (ascending). */
+  private async postings(tenant: string, name: string, value: string): Promise<string[]> {
+    const prefix = K.postingsValuePrefix(tenant, name, value);
+    const out: string[] = [];
+    for await (const [k] of this.scan(prefix, K.prefixEnd(prefix))) {
+      out.push(k.subarray(k.length - K.SERIES_ID_BYTES).toString('hex'));
+    }
+    return out;
+  }
+
+  /**
+   * Series of a tenant matching every matcher with a chunk overlapping `[from, through)`.
+   * Equality matchers are answered from postings; the others are checked against the label
+   * sets of the remaining candidates. A matcher that matches "" also selects series without
+   * the label.
+   */
+  async series(tenant: string, matchers: readonly Matcher[], from: Nanos, through: Nanos): Promise<SeriesInfo[]> {
+    const active = await this.activeSeries(tenant, from, through);
+    let candidates = [...active.keys()];
+    for (const m of matchers) {
+      if (candidates.length === 0) return [];
+      if (m.type === '=' && m.value !== '') {
+        const posted = new Set(await this.postings(tenant, m.name, m.value));
+        candidates = candidates.filter((id) => posted.has(id));
+      }
+    }
+    const labelled = await mapBounded(candidates, READ_CONCURRENCY, async (id) => {
+      const labels = await this.labelsOf(tenant, id);
+      if (labels === undefined || !matchesAll(labels, matchers)) return undefined;
+      if (!active.get(id) && (await this.seriesChunkRefs(tenant, id, from, through, 1)).length === 0) return undefined;
+      return { seriesId: id, labels };
+    });
+    const out = labelled.filter((s): s is SeriesInfo => s !== undefined);
+    out.sort((a, b) => (a.seriesId < b.seriesId ? -1 : a.seriesId > b.seriesId ? 1 : 0));
+    return out;
+  }
+
+  /** Per matching series, its label set and the chunk refs overlapping `[from, through)`. */
+  async chunkRefs(
+    tenant: string,
+    matchers: readonly Matcher[],
+    from: Nanos,
+    through: Nanos,
+  ): Promise<{ seriesId: string; labels: Labels; refs: ChunkRef[] }[]> {
+    const series = await this.series(tenant, matchers, from, through);
+    const refs = await mapBounded(series, READ_CONCURRENCY, (s) => this.seriesChunkRefs(tenant, s.seriesId, from, through));
+    return series.map((s, i) => ({ ...s, refs: refs[i] }));
+  }
+
+  /** Sorted label names of the series (optionally matching `matchers`) active in the range. */
+  async labelNames(tenant: string, from: Nanos, through: Nanos, matchers: readonly Matcher[] = []): Promise<string[]> {
+    const names = new Set<string>();
+    for (const s of await this.series(tenant, matchers, from, through)) for (const l of s.labels) names.add(l.name);
+    return [...names].sort();
+  }
+
+  /** Sorted values of label `name` over the series (optionally matching `matchers`) active in the range. */
+  async labelValues(
+    tenant: string,
+    name: string,
+    from: Nanos,
+    through: Nanos,
+    matchers: readonly Matcher[] = [],
+  ): Promise<string[]> {
+    const values = new Set<string>();
+    for (const s of await this.series(tenant, matchers, from, through)) {
+      for (const l of s.labels) if (l.name === name) values.add(l.value);
+    }
+    return [...values].sort();
+  }
+
+  /** Streams, chunks, uncompressed bytes and entries of the matching chunks overlapping the range. */
+  async stats(tenant: string, matchers: readonly Matcher[], from: Nanos, through: Nanos): Promise<IndexStats> {
+    const out: IndexStats = { streams: 0, chunks: 0, bytes: 0, entries: 0 };
+    for (const s of await this.chunkRefs(tenant, matchers, from, through)) {
+      if (s.refs.length === 0) continue;
+      out.streams++;
+      for (const r of s.refs) {
+        out.chunks++;
+        out.bytes += r.uncompressedBytes;
+        out.entries += r.entries;
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Removes from the index every chunk of `tenant` whose entries are all older than `cutoff`
+   * (through < cutoff), and series left without chunks. Returns the removed refs, whose
+   * objects the caller deletes afterwards (so the index never points at a missing object).
+   */
+  deleteBefore(tenant: string, cutoff: Nanos): Promise<ChunkRef[]> {
+    return this.exclusive(async () => {
+      const ops: BatchOp[] = [];
+      const removed: ChunkRef[] = [];
+      const bySeries = new Map<string, Set<number>>();
+      const firstKey = K.dayPrefix(tenant, -0x8000_0000);
+      for await (const [k, v] of this.scan(firstKey, K.dayPrefix(tenant, K.dayOf(cutoff) + 1))) {
+        if (K.decodeDaySpan(v).minFrom >= cutoff) continue;
+        const p = new K.KeyParser(k);
+        p.str();
+        const day = p.day();
+        const id = p.id();
+        let days = bySeries.get(id);
+        if (!days) bySeries.set(id, (days = new Set()));
+        days.add(day);
+      }
+      for (const [id, days] of bySeries) {
+        const all = await this.seriesChunkRefs(tenant, id, MIN_NANOS, MAX_NANOS);
+        const keep = all.filter((r) => r.through >= cutoff);
+        for (const r of all) {
+          if (r.through >= cutoff) continue;
+          removed.push(r);
+          ops.push({ type: 'del', key: K.chunkKey(tenant, id, r.from, r.through, r.checksum) });
+        }
+        for (const day of days) {
+          const left = keep.filter((r) => K.dayOf(r.from) === day);
+          if (left.length === 0) {
+            ops.push({ type: 'del', key: K.dayKey(tenant, day, id) });
+          } else {
+            const span = { minFrom: left[0].from, maxThrough: left[0].through };
+            for (const r of left) if (r.through > span.maxThrough) span.maxThrough = r.through;
+            ops.push({ type: 'put', key: K.dayKey(tenant, day, id), value: K.encodeDaySpan(span) });
+          }
+        }
+        if (keep.length === 0) {
+          // The WAL mark stays: replay must still skip entries this series had stored.
+          const labels = await this.labelsOf(tenant, id);
+          ops.push({ type: 'del', key: K.seriesKey(tenant, id) });
+          for (const l of labels ?? []) ops.push({ type: 'del', key: K.postingKey(tenant, l.name, l.value, id) });
+          this.labelSets.delete(`${tenant}\0${id}`);
+          if (labels) this.seriesIds.delete(`${tenant}\0${canonicalLabels(labels)}`);
+        }
+      }
+      if (ops.length) await this.db.batch(ops, { sync: true });
+      return removed;
+    });
+  }
+}

@@ -1,0 +1,245 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ClassicLevel } from 'classic-level';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  canonicalLabels,
+  type EntryIterator,
+  type Labels,
+  labelsFromRecord,
+  LokiError,
+  newMatcher,
+} from '../../src/core/index.js';
+import { ChunkStore, FsObjectStore, LabelIndex, MemChunk } from '../../src/storage/index.js';
+import { encodeLabels, seriesKey } from '../../src/storage/keys.js';
+import { seriesIdFor } from '../../src/storage/label-index.js';
+
+const HOUR = 3_600_000_000_000n;
+const DAY = 24n * HOUR;
+const T0 = 1_714_521_600_000_000_000n; // 2024-05-01T00:00:00Z
+
+let dir: string;
+let store: ChunkStore;
+
+async function openStore(): Promise<ChunkStore> {
+  return new ChunkStore(new FsObjectStore(path.join(dir, 'chunks')), await LabelIndex.open(path.join(dir, 'index')));
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), 'chunkstore-'));
+  store = await openStore();
+});
+
+afterEach(async () => {
+  await store.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+function chunkOf(from: bigint, through: bigint, lines = 10): MemChunk {
+  const c = new MemChunk();
+  const step = lines > 1 ? (through - from) / BigInt(lines - 1) : 0n;
+  for (let i = 0; i < lines; i++) c.append(i === lines - 1 ? through : from + step * BigInt(i), `line ${i} at ${from}`, []);
+  return c;
+}
+
+const L = (r: Record<string, string>): Labels => labelsFromRecord(r);
+const eq = (n: string, v: string) => newMatcher('=', n, v);
+
+function drain(it: EntryIterator): string[] {
+  const out: string[] = [];
+  while (it.next()) out.push(`${it.at().ts} ${it.at().line}`);
+  return out;
+}
+
+describe('ChunkStore', () => {
+  it('stores a chunk (object first, then index) and fetches it back', async () => {
+    const labels = L({ app: 'api', env: 'prod' });
+    const chunk = chunkOf(T0, T0 + HOUR, 100);
+    const ref = await store.putChunk('tenant-1', labels, chunk);
+    expect(ref.key).toMatch(/^tenant-1\/[0-9a-f]{32}\/[0-9a-f]{16}-[0-9a-f]{16}-[0-9a-f]{8}$/);
+    expect(ref).toMatchObject({ tenant: 'tenant-1', from: T0, through: T0 + HOUR, entries: 100 });
+    expect(ref.size).toBe(chunk.encode().length);
+
+    const found = await store.chunkRefs('tenant-1', [eq('app', 'api')], T0, T0 + 2n * HOUR);
+    expect(found).toHaveLength(1);
+    expect(found[0].stream).toBe('{app="api", env="prod"}');
+    expect(found[0].refs).toEqual([ref]);
+    const [fetched] = await store.fetchChunks(found[0].refs);
+    const want = drain(chunk.iterator(T0, T0 + 2n * HOUR, 'forward', ''));
+    expect(drain(fetched.iterator(T0, T0 + 2n * HOUR, 'forward', found[0].stream))).toEqual(want);
+  });
+
+  it('answers matchers of every kind, and "" matches an absent label', async () => {
+    await store.putChunk('t', L({ app: 'api', env: 'prod', team: 'a' }), chunkOf(T0, T0 + HOUR));
+    await store.putChunk('t', L({ app: 'web', env: 'prod' }), chunkOf(T0, T0 + HOUR));
+    await store.putChunk('t', L({ app: 'db', env: 'dev' }), chunkOf(T0, T0 + HOUR));
+    const apps = async (...m: ReturnType<typeof newMatcher>[]) =>
+      (await store.series('t', m, T0, T0 + HOUR)).map((s) => canonicalLabels(s.labels)).sort();
+    expect(await apps(eq('env', 'prod'))).toEqual(['{app="api", env="prod", team="a"}', '{app="web", env="prod"}']);
+    expect(await apps(eq('env', 'prod'), newMatcher('!=', 'app', 'api'))).toEqual(['{app="web", env="prod"}']);
+    expect(await apps(newMatcher('=~', 'app', 'a.*|d.'))).toEqual(['{app="api", env="prod", team="a"}', '{app="db", env="dev"}']);
+    expect(await apps(newMatcher('!~', 'app', 'a.*'), eq('env', 'prod'))).toEqual(['{app="web", env="prod"}']);
+    // team!="a" and team="" select series without a team label.
+    expect(await apps(newMatcher('!=', 'team', 'a'))).toEqual(['{app="db", env="dev"}', '{app="web", env="prod"}']);
+    expect(await apps(eq('team', ''), eq('env', 'prod'))).toEqual(['{app="web", env="prod"}']);
+    expect(await apps(newMatcher('=~', 'team', 'a|'), eq('env', 'dev'))).toEqual(['{app="db", env="dev"}']);
+    expect(await apps(eq('app', 'nope'))).toEqual([]);
+    expect(await apps(eq('nolabel', 'x'))).toEqual([]);
+
+    expect(await store.labelNames('t', T0, T0 + HOUR)).toEqual(['app', 'env', 'team']);
+    expect(await store.labelNames('t', T0, T0 + HOUR, [eq('env', 'dev')])).toEqual(['app', 'env']);
+    expect(await store.labelValues('t', 'app', T0, T0 + HOUR)).toEqual(['api', 'db', 'web']);
+    expect(await store.labelValues('t', 'app', T0, T0 + HOUR, [eq('env', 'prod')])).toEqual(['api', 'web']);
+    expect(await store.labelValues('t', 'missing', T0, T0 + HOUR)).toEqual([]);
+  });
+
+  it('restricts by time through chunk refs, exactly at the boundaries and in gaps', async () => {
+    const labels = L({ app: 'api' });
+    // Two chunks on the same day with a gap between them, and one two days later.
+    await store.putChunk('t', labels, chunkOf(T0, T0 + HOUR));
+    await store.putChunk('t', labels, chunkOf(T0 + 5n * HOUR, T0 + 6n * HOUR));
+    await store.putChunk('t', labels, chunkOf(T0 + 2n * DAY, T0 + 2n * DAY + HOUR));
+    await store.putChunk('t', L({ app: 'old' }), chunkOf(T0 - 10n * DAY, T0 - 10n * DAY + HOUR));
+    const refs = async (from: bigint, through: bigint) =>
+      (await store.chunkRefs('t', [eq('app', 'api')], from, through)).flatMap((s) => s.refs.map((r) => r.from));
+
+    expect(await refs(T0, T0 + 3n * DAY)).toEqual([T0, T0 + 5n * HOUR, T0 + 2n * DAY]);
+    expect(await refs(T0 + HOUR, T0 + HOUR + 1n)).toEqual([T0]); // through is inclusive
+    expect(await refs(T0 + HOUR + 1n, T0 + 5n * HOUR)).toEqual([]); // range inside the gap; end exclusive
+    expect(await store.series('t', [eq('app', 'api')], T0 + 2n * HOUR, T0 + 3n * HOUR)).toEqual([]);
+    expect(await refs(T0 + 5n * HOUR + 1n, T0 + 5n * HOUR + 2n)).toEqual([T0 + 5n * HOUR]);
+    expect(await refs(T0 + DAY, T0 + 2n * DAY)).toEqual([]);
+    expect(await store.labelValues('t', 'app', T0, T0 + 3n * DAY)).toEqual(['api']);
+    expect(await store.labelValues('t', 'app', T0 - 11n * DAY, T0 + 3n * DAY)).toEqual(['api', 'old']);
+    expect(await store.labelNames('t', T0 + DAY, T0 + 2n * DAY)).toEqual([]);
+  });
+
+  it('finds a chunk that started days before the range (long chunks)', async () => {
+    await store.putChunk('t', L({ app: 'slow' }), chunkOf(T0, T0 + 5n * DAY, 3));
+    await store.close();
+    store = await openStore(); // the longest chunk span survives a restart
+    const found = await store.chunkRefs('t', [eq('app', 'slow')], T0 + 3n * DAY, T0 + 3n * DAY + HOUR);
+    expect(found.map((s) => s.refs.length)).toEqual([1]);
+  });
+
+  it('keeps tenants apart', async () => {
+    const labels = L({ app: 'api' });
+    await store.putChunk('a', labels, chunkOf(T0, T0 + HOUR));
+    await store.putChunk('b', L({ app: 'api', only: 'b' }), chunkOf(T0, T0 + HOUR, 3));
+    expect((await store.series('a', [eq('app', 'api')], T0, T0 + HOUR)).map((s) => s.labels)).toEqual([labels]);
+    expect(await store.labelNames('a', T0, T0 + HOUR)).toEqual(['app']);
+    expect(await store.labelNames('b', T0, T0 + HOUR)).toEqual(['app', 'only']);
+    expect(await store.labelNames('c', T0, T0 + HOUR)).toEqual([]);
+    expect(await store.stats('b', [eq('app', 'api')], T0, T0 + HOUR)).toMatchObject({ streams: 1, chunks: 1, entries: 3 });
+    expect((await store.tenants()).sort()).toEqual(['a', 'b']);
+    await expect(store.putChunk('../x', labels, chunkOf(T0, T0 + 1n))).rejects.toBeInstanceOf(LokiError);
+  });
+
+  it('reports stats without reading chunks', async () => {
+    const c1 = chunkOf(T0, T0 + HOUR, 50);
+    const c2 = chunkOf(T0 + 2n * HOUR, T0 + 3n * HOUR, 30);
+    await store.putChunk('t', L({ app: 'api', pod: '1' }), c1);
+    await store.putChunk('t', L({ app: 'api', pod: '2' }), c2);
+    await store.putChunk('t', L({ app: 'web' }), chunkOf(T0, T0 + HOUR));
+    expect(await store.stats('t', [eq('app', 'api')], T0, T0 + 4n * HOUR)).toEqual({
+      streams: 2,
+      chunks: 2,
+      bytes: c1.uncompressedSize() + c2.uncompressedSize(),
+      entries: 80,
+    });
+    expect(await store.stats('t', [eq('app', 'api')], T0 + 2n * HOUR, T0 + 4n * HOUR)).toMatchObject({ streams: 1, entries: 30 });
+    // Chunk objects are gone: stats must still answer from the index alone.
+    await rm(path.join(dir, 'chunks'), { recursive: true });
+    expect((await store.stats('t', [], T0, T0 + 4n * HOUR)).chunks).toBe(3);
+  });
+
+  it('records WAL marks with the chunk, durable across a restart', async () => {
+    const labels = L({ app: 'api' });
+    await store.putChunk('t', labels, chunkOf(T0, T0 + HOUR), { walEntryNo: 41 });
+    await store.putChunk('t', labels, chunkOf(T0 + 2n * HOUR, T0 + 3n * HOUR), { walEntryNo: 97 });
+    await store.putChunk('u', labels, chunkOf(T0, T0 + HOUR), { walEntryNo: 12 });
+    await store.putChunk('u', L({ app: 'x' }), chunkOf(T0, T0 + HOUR));
+    await store.close();
+    store = await openStore();
+    expect(await store.walMarks()).toEqual(
+      new Map([
+        ['t\u0000{app="api"}', 97],
+        ['u\u0000{app="api"}', 12],
+      ]),
+    );
+  });
+
+  it('reports a damaged or missing chunk object as corrupt_data naming it', async () => {
+    const ref = await store.putChunk('t', L({ app: 'api' }), chunkOf(T0, T0 + HOUR, 200));
+    const file = path.join(dir, 'chunks', ...ref.key.split('/'));
+    const bytes = await new FsObjectStore(path.join(dir, 'chunks')).get(ref.key);
+    bytes[bytes.length >> 1] ^= 0x10;
+    await writeFile(file, bytes);
+    await expect(store.fetchChunks([ref])).rejects.toSatisfy(
+      (e: unknown) => e instanceof LokiError && e.code === 'corrupt_data' && e.message.includes(ref.key),
+    );
+    await rm(file);
+    await expect(store.fetchChunks([ref])).rejects.toSatisfy(
+      (e: unknown) => e instanceof LokiError && e.code === 'corrupt_data' && e.message.includes('missing'),
+    );
+  });
+
+  it('fetches many chunks in order with bounded concurrency', async () => {
+    const refs = [];
+    for (let i = 0; i < 25; i++) {
+      refs.push(await store.putChunk('t', L({ app: 'api', n: String(i % 5) }), chunkOf(T0 + BigInt(i) * HOUR, T0 + BigInt(i) * HOUR + 1000n, 4)));
+    }
+    const chunks = await store.fetchChunks(refs);
+    expect(chunks.map((c) => c.minTime)).toEqual(refs.map((r) => r.from));
+  });
+
+  it('deletes chunks older than a cutoff, then series left empty', async () => {
+    const api = L({ app: 'api' });
+    const old = await store.putChunk('t', api, chunkOf(T0, T0 + HOUR));
+    const straddling = await store.putChunk('t', api, chunkOf(T0 + 2n * HOUR, T0 + 4n * HOUR));
+    const recent = await store.putChunk('t', api, chunkOf(T0 + DAY, T0 + DAY + HOUR));
+    const gone = await store.putChunk('t', L({ app: 'gone' }), chunkOf(T0, T0 + HOUR));
+    await store.putChunk('other', L({ app: 'gone' }), chunkOf(T0, T0 + HOUR));
+    const objects = new FsObjectStore(path.join(dir, 'chunks'));
+
+    expect(await store.deleteBefore('t', T0 + 3n * HOUR)).toBe(2);
+    await expect(objects.get(old.key)).rejects.toBeInstanceOf(LokiError);
+    await expect(objects.get(gone.key)).rejects.toBeInstanceOf(LokiError);
+    expect((await objects.get(straddling.key)).length).toBe(straddling.size);
+    const refs = async (tenant: string, app: string) =>
+      (await store.chunkRefs(tenant, [eq('app', app)], T0 - DAY, T0 + 2n * DAY)).flatMap((s) => s.refs.map((r) => r.key));
+    expect(await refs('t', 'api')).toEqual([straddling.key, recent.key]);
+    expect(await refs('t', 'gone')).toEqual([]);
+    expect(await store.labelValues('t', 'app', T0 - DAY, T0 + 2n * DAY)).toEqual(['api']);
+    expect(await refs('other', 'gone')).toHaveLength(1); // other tenants untouched
+    // The day record was recomputed from what is left: the old hour is now empty.
+    expect(await store.series('t', [eq('app', 'api')], T0, T0 + HOUR)).toEqual([]);
+
+    expect(await store.deleteBefore('t', T0 + 10n * DAY)).toBe(2);
+    expect(await store.labelNames('t', T0 - DAY, T0 + 20n * DAY)).toEqual([]);
+    expect(await store.deleteBefore('t', T0 + 10n * DAY)).toBe(0);
+    // A series can come back after retention removed it.
+    await store.putChunk('t', L({ app: 'gone' }), chunkOf(T0 + 11n * DAY, T0 + 11n * DAY + 5n));
+    expect(await refs('t', 'gone')).toEqual([]);
+    expect(await store.labelValues('t', 'app', T0 + 11n * DAY, T0 + 12n * DAY)).toEqual(['gone']);
+  });
+
+  it('gives a colliding label set its own series id by probing', async () => {
+    const a = L({ app: 'a' });
+    const b = L({ app: 'b' });
+    // Forge a collision: series b's record sits where a's first probe lands.
+    await store.close();
+    const db = new ClassicLevel<Buffer, Buffer>(path.join(dir, 'index'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    await db.put(seriesKey('t', seriesIdFor(canonicalLabels(a), 0)), encodeLabels(b));
+    await db.close();
+    store = await openStore();
+
+    const ref = await store.putChunk('t', a, chunkOf(T0, T0 + HOUR));
+    expect(ref.seriesId).toBe(seriesIdFor(canonicalLabels(a), 1));
+    const again = await store.putChunk('t', a, chunkOf(T0 + 2n * HOUR, T0 + 3n * HOUR));
+    expect(again.seriesId).toBe(ref.seriesId);
+    const found = await store.chunkRefs('t', [eq('app', 'a')], T0, T0 + 4n * HOUR);
+    expect(found.map((s) => [s.stream, s.refs.length])).toEqual([['{app="a"}', 2]]);
+  });
+});
