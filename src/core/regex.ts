@@ -277,6 +277,12 @@ class Re2jsRegExp extends RegExp {
     return this.re2Source;
   }
 
+  /** Without `g`/`y` no state is kept, so re2js's capture-free (DFA) search will do. */
+  override test(input: string): boolean {
+    if (this.global || this.sticky) return this.exec(input) !== null;
+    return this.engine.test(String(input));
+  }
+
   override exec(input: string): RegExpExecArray | null {
     const s = String(input);
     const iterating = this.global || this.sticky;
