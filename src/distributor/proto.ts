@@ -7,7 +7,6 @@
 import protobuf from 'protobufjs';
 import { LokiError, NS_PER_SECOND, type LabelPair, type Nanos } from '../core/index.js';
 import type { StreamCollector } from './streams.js';
-import type { PushEntry } from './types.js';
 
 export const PUSH_PROTO = `
 syntax = "proto3";
@@ -75,7 +74,8 @@ export function decodeProtoPush(body: Uint8Array, collector: StreamCollector): v
   }
   // Entries of a batch mostly share their second: reuse its bigint instead of multiplying again.
   let lastSeconds: LongValue | number | undefined;
-  let lastBase = 0n;
+  let seconds = 0n;
+  let base = 0n;
   for (const s of decoded.streams) {
     const entries = collector.streamFor(s.labels).entries;
     for (const e of s.entries) {
@@ -84,15 +84,14 @@ export function decodeProtoPush(body: Uint8Array, collector: StreamCollector): v
       if (t) {
         if (!sameSeconds(t.seconds, lastSeconds)) {
           lastSeconds = t.seconds;
-          lastBase = secondsBigInt(t.seconds) * NS_PER_SECOND;
-          checkSeconds(lastBase / NS_PER_SECOND, t.nanos);
+          seconds = secondsBigInt(t.seconds);
+          base = seconds * NS_PER_SECOND;
         }
-        if (t.nanos < 0 || t.nanos >= 1e9) throw invalidTimestamp(lastBase / NS_PER_SECOND, t.nanos, ': nanos not in range [0, 1e9)');
-        ts = lastBase + BigInt(t.nanos);
+        checkTimestamp(seconds, t.nanos);
+        ts = base + BigInt(t.nanos);
       }
       const md = e.structuredMetadata;
-      const entry: PushEntry = { ts, line: e.line, metadata: md.length === 0 ? NO_METADATA : plainPairs(md) };
-      entries.push(entry);
+      entries.push({ ts, line: e.line, metadata: md.length === 0 ? NO_METADATA : plainPairs(md) });
     }
   }
 }
@@ -108,9 +107,10 @@ function secondsBigInt(s: LongValue | number): bigint {
   return s.high === 0 ? BigInt(s.low >>> 0) : (BigInt(s.high) << 32n) + BigInt(s.low >>> 0);
 }
 
-function checkSeconds(seconds: bigint, nanos: number): void {
+function checkTimestamp(seconds: bigint, nanos: number): void {
   if (seconds < MIN_SECONDS) throw invalidTimestamp(seconds, nanos, ' before 0001-01-01');
   if (seconds >= MAX_SECONDS) throw invalidTimestamp(seconds, nanos, ' after 10000-01-01');
+  if (nanos < 0 || nanos >= 1e9) throw invalidTimestamp(seconds, nanos, ': nanos not in range [0, 1e9)');
 }
 
 function invalidTimestamp(seconds: bigint, nanos: number, problem: string): LokiError {
