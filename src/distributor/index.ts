@@ -13,6 +13,7 @@ export {
   singleTenant, queryTenants, validateTenantID, NO_ORG_ID, MULTIPLE_ORG_IDS, DEFAULT_NO_AUTH_TENANT,
   type TenantAuth,
 } from './tenant.js';
+export { IngestionRateLimiter, newStreamRateLimiter } from './ratelimit.js';
 export {
   formatPushErrors, formatStreamFailures, bodyTooLarge, ingestionRateLimited, streamRateLimited, tooFarBehind,
   formatByteSize, MISSING_STREAMS, MAX_REPORTED_STREAM_ERRORS, type StreamEntryFailure,
