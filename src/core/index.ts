@@ -5,3 +5,5 @@ export * from './matchers.js';
 export * from './regex.js';
 export * from './iter.js';
 export * from './limits.js';
+export * from './metrics.js';
+export * from './ratelimit.js';
