@@ -6,9 +6,7 @@ export type { DiscardedCount, PushEntry, PushRequest, PushStream, ValidatedPush 
 export { decodePush, type DecodeOptions, type PushBodyHeaders } from './decode.js';
 export { validatePush, entryBytes, otlpLabelName, DISCARD_REASONS } from './validate.js';
 export { SERVICE_NAME_LABEL, UNKNOWN_SERVICE } from './streams.js';
-export { PUSH_PROTO, PushRequestMessage, pushProtoRoot } from './proto.js';
-export { parseMediaType } from './mime.js';
-export { decodeSnappyBlock } from './snappy.js';
+export { PUSH_PROTO, PushRequestMessage } from './proto.js';
 export {
   singleTenant, queryTenants, validateTenantID, NO_ORG_ID, MULTIPLE_ORG_IDS, DEFAULT_NO_AUTH_TENANT,
   type TenantAuth,

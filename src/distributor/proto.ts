@@ -49,8 +49,7 @@ function buildRoot(): protobuf.Root {
   return root;
 }
 
-export const pushProtoRoot = buildRoot();
-export const PushRequestMessage = pushProtoRoot.lookupType('logproto.PushRequest');
+export const PushRequestMessage = buildRoot().lookupType('logproto.PushRequest');
 
 /** The decoded shapes protobufjs produces for the messages above. */
 interface LongValue { low: number; high: number }

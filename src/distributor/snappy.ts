@@ -11,7 +11,7 @@ import { decompressedTooLarge } from './messages.js';
 const CORRUPT = 'snappy: corrupt input';
 
 /** Go's `snappy.DecodedLen`: the uvarint length header, at most 2^32-1. */
-export function snappyDecodedLength(block: Uint8Array): number {
+function snappyDecodedLength(block: Uint8Array): number {
   let value = 0;
   let scale = 1;
   for (let i = 0; i < block.length && i < 10; i++) {
