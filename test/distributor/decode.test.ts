@@ -176,6 +176,7 @@ describe('decodePush: refused bodies', () => {
     ['gzip header missing', Buffer.from('{"streams":[]}'), { ...json, contentEncoding: 'gzip' }, 400, 'gzip: invalid header'],
     ['gzip of nothing', Buffer.alloc(0), { ...json, contentEncoding: 'gzip' }, 400, 'EOF'],
     ['truncated gzip', gzipSync(Buffer.from(JSON.stringify({ streams: [] }))).subarray(0, 15), { ...json, contentEncoding: 'gzip' }, 400, 'unexpected EOF'],
+    ['corrupt deflate', Buffer.from([0xff, 0xff, 0xff]), { ...json, contentEncoding: 'deflate' }, 400, 'flate: corrupt input'],
     ['gzip checked before media type', Buffer.from('x'), { legacy: false, contentEncoding: 'gzip' }, 400, 'unexpected EOF'],
     ['invalid JSON', Buffer.from('{"streams":'), json, 400, /JSON/],
     ['numeric timestamp', v1([[1714550400000000000, 'x']]), json, 400, notString],
