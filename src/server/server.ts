@@ -1,5 +1,5 @@
 /** The fastify server: routes, body handling, the error handler. */
-import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { LokiError, type Metrics } from '../core/index.js';
 import type { Config } from '../config/index.js';
 import type { ChunkStore } from '../storage/index.js';
@@ -18,6 +18,8 @@ export interface ServerDeps {
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({
     logger: deps.config.logLevel === 'silent' ? false : { level: deps.config.logLevel },
+    // Per-request log lines would cost more than a push itself; errors are still logged.
+    logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: deps.config.maxRecvMsgSize,
     routerOptions: { maxParamLength: 16 * 1024 },
   });
