@@ -15,6 +15,17 @@ export interface LogEntry {
   metadata: Labels;
 }
 
+/** Bytes Loki counts for an entry (rate limits, metrics): line plus metadata names and values. */
+export function entryBytes(e: { line: string; metadata: Labels }): number {
+  return Buffer.byteLength(e.line) + (e.metadata.length === 0 ? 0 : metadataBytes(e.metadata));
+}
+
+export function metadataBytes(md: Labels): number {
+  let n = 0;
+  for (const p of md) n += Buffer.byteLength(p.name) + Buffer.byteLength(p.value);
+  return n;
+}
+
 export interface EntryIterator {
   /** Advances; false when exhausted. */
   next(): boolean;

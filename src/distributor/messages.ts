@@ -82,10 +82,10 @@ export function ingestionRateLimited(tenant: string, limitBytesPerSec: number, l
 }
 
 /** Reason of one entry refused by its stream's rate limit (the ingester's per-entry check). */
-export function streamRateLimited(limitBytesPerSec: number, stream: string, entryBytes: number): string {
+export function streamRateLimited(limitBytesPerSec: number, stream: string, bytes: number): string {
   return (
     `Per stream rate limit exceeded (limit: ${formatByteSize(limitBytesPerSec)}/sec) while attempting to ingest ` +
-    `for stream '${stream}' totaling ${formatByteSize(entryBytes)}, consider splitting a stream via additional ` +
+    `for stream '${stream}' totaling ${formatByteSize(bytes)}, consider splitting a stream via additional ` +
     'labels or contact your Loki administrator to see if the limit can be increased'
   );
 }

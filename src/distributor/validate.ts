@@ -5,7 +5,9 @@
  * the response will be a 400, as in Loki. Surviving entries get their structured metadata
  * normalised the way Loki does it after validation.
  */
-import { LokiError, NS_PER_MS, goQuote, type LabelPair, type Labels, type Limits, type Nanos } from '../core/index.js';
+import {
+  LokiError, NS_PER_MS, entryBytes, goQuote, metadataBytes, type LabelPair, type Labels, type Limits, type Nanos,
+} from '../core/index.js';
 import * as msg from './messages.js';
 import { SERVICE_NAME_LABEL } from './streams.js';
 import type { DiscardedCount, PushEntry, PushRequest, PushStream, ValidatedPush } from './types.js';
@@ -153,17 +155,6 @@ function checkLabels(stream: PushStream, limits: Limits): { reason: string; mess
 function longerThan(s: string, max: number): boolean {
   if (s.length > max) return true;
   return s.length * 3 > max && Buffer.byteLength(s) > max;
-}
-
-/** Bytes Loki counts for an entry: line plus structured-metadata names and values. */
-export function entryBytes(e: PushEntry): number {
-  return Buffer.byteLength(e.line) + (e.metadata.length === 0 ? 0 : metadataBytes(e.metadata));
-}
-
-function metadataBytes(md: Labels): number {
-  let n = 0;
-  for (const p of md) n += Buffer.byteLength(p.name) + Buffer.byteLength(p.value);
-  return n;
 }
 
 // A name Prometheus' OTLP label namer leaves as it is: ASCII letters and digits, single

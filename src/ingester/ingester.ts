@@ -7,7 +7,7 @@
  */
 import {
   type Direction, type EntryIterator, type Labels, type Limits, type Matcher, type Metrics,
-  type Nanos, LokiError, TokenBucket, matchesAll, parseLabelString,
+  type Nanos, LokiError, TokenBucket, entryBytes, matchesAll, parseLabelString,
   normalizeLabels, NS_PER_MS,
 } from '../core/index.js';
 import { type ChunkStore, MemChunk } from '../storage/index.js';
@@ -382,10 +382,4 @@ function isDuplicate(stream: Stream, e: IngestEntry): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i].name !== b[i].name || a[i].value !== b[i].value) return false;
   return true;
-}
-
-function entryBytes(e: IngestEntry): number {
-  let n = Buffer.byteLength(e.line);
-  for (const m of e.metadata) n += m.name.length + m.value.length;
-  return n;
 }
