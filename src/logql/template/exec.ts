@@ -202,6 +202,7 @@ export class TemplateCompiler {
       const what = head.kind === 'field' ? `.${head.names.join('.')}` : head.kind === 'variable' ? head.name : c.text;
       return () => fail(`can't give argument to non-function ${what}`);
     }
+    if (head.kind === 'nil') return () => fail('nil is not a command');
     const ev = this.arg(head, at);
     if (head.kind === 'field' || head.kind === 'chain' || (head.kind === 'variable' && head.names.length > 0)) {
       return (st, final) => {
