@@ -82,9 +82,10 @@ function lineFilterError(f: LineFilterStage): string | undefined {
   return undefined;
 }
 
-function templateError(text: string): string | undefined {
+/** Go's error for template text; `name` is the template name Loki's errors quote. */
+function templateError(text: string, name: 'line' | 'label'): string | undefined {
   try {
-    compileTemplate(text);
+    compileTemplate(text, name);
     return undefined;
   } catch (e) {
     return (e as Error).message;
@@ -93,7 +94,7 @@ function templateError(text: string): string | undefined {
 
 function checkStage(s: Stage): void {
   if (s.type === 'lineFormat') {
-    const err = templateError(s.template);
+    const err = templateError(s.template, 'line');
     if (err) throw stageError(printStage(s), `invalid line template: ${err}`);
   } else if (s.type === 'labelFormat') {
     const names = new Set<string>();
@@ -106,7 +107,7 @@ function checkStage(s: Stage): void {
     }
     for (const f of s.formats) {
       if (f.rename) continue;
-      const err = templateError(f.value);
+      const err = templateError(f.value, 'label');
       if (err) throw stageError(printStage(s), `invalid template for label '${f.name}': ${err}`);
     }
   }

@@ -1,0 +1,2 @@
+/** LogQL: the query language's public API (syntax now; the pipeline and engine add theirs). */
+export * from './syntax/index.js';
