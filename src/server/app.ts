@@ -4,7 +4,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { Metrics } from '../core/index.js';
+import { Metrics, fromMillis } from '../core/index.js';
 import { type Config, limitsFor } from '../config/index.js';
 import { ChunkStore, FsObjectStore, LabelIndex } from '../storage/index.js';
 import { Ingester } from '../ingester/index.js';
@@ -18,9 +18,14 @@ export interface App {
   metrics: Metrics;
   /** `http://host:port` once listening. */
   url: string;
+  /** Deletes stored chunks older than each tenant's `retention_period`; returns how many. */
+  applyRetention(): Promise<number>;
   /** Graceful stop: stop accepting requests, flush memory to storage, close everything. */
   close(): Promise<void>;
 }
+
+/** How often retention runs; deletion works on whole chunks, so minutes of slack are fine. */
+const RETENTION_INTERVAL_MS = 10 * 60_000;
 
 export async function startApp(config: Config, opts: { processMetrics?: boolean } = {}): Promise<App> {
   await mkdir(config.dataDir, { recursive: true });
@@ -52,6 +57,19 @@ export async function startApp(config: Config, opts: { processMetrics?: boolean 
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : config.listenPort;
   const host = config.listenHost.includes(':') ? `[${config.listenHost}]` : config.listenHost;
+  const applyRetention = async () => {
+    let deleted = 0;
+    const nowMs = Date.now();
+    for (const tenant of await store.tenants()) {
+      const { retentionPeriodMs } = limitsFor(config, tenant);
+      if (retentionPeriodMs > 0) deleted += await store.deleteBefore(tenant, fromMillis(nowMs - retentionPeriodMs));
+    }
+    return deleted;
+  };
+  const retentionTimer = setInterval(() => {
+    applyRetention().catch((e) => server.log.error({ err: e }, 'retention failed'));
+  }, RETENTION_INTERVAL_MS);
+  retentionTimer.unref();
   let closing: Promise<void> | undefined;
   return {
     server,
@@ -59,8 +77,10 @@ export async function startApp(config: Config, opts: { processMetrics?: boolean 
     store,
     metrics,
     url: `http://${host}:${port}`,
+    applyRetention,
     close: () =>
       (closing ??= (async () => {
+        clearInterval(retentionTimer);
         await server.close();
         await ingester.close();
         await store.close();
