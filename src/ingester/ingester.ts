@@ -84,6 +84,24 @@ class TenantStreams {
   readonly streams = new Map<string, Stream>();
 }
 
+/** Entries of one stream accepted by a push, as the append listeners see them. */
+export interface AppendedStream {
+  labels: Labels;
+  key: string;
+  entries: readonly IngestEntry[];
+}
+
+export type AppendListener = (tenant: string, streams: readonly AppendedStream[]) => void;
+
+/** What an in-memory stream holds in a time range (index stats and volume count these). */
+export interface MemoryStreamStats {
+  labels: Labels;
+  chunks: number;
+  entries: number;
+  /** Line plus structured-metadata bytes. */
+  bytes: number;
+}
+
 export interface IngesterDeps {
   config: IngesterConfig;
   store: ChunkStore;
@@ -100,6 +118,7 @@ export class Ingester {
   private flushTimer: NodeJS.Timeout | undefined;
   private flushRunning: Promise<void> | undefined;
   private closed = false;
+  private readonly appendListeners = new Set<AppendListener>();
 
   private constructor(private readonly deps: IngesterDeps) {}
 
@@ -161,6 +180,7 @@ export class Ingester {
     const walStreams: WalStream[] = [];
     const firstEntryNo = this.nextEntryNo;
     const segment = this.wal.currentSegment;
+    const appended: AppendedStream[] | undefined = this.appendListeners.size > 0 ? [] : undefined;
 
     for (const input of streams) {
       let stream = tenant.streams.get(input.key);
@@ -196,6 +216,7 @@ export class Ingester {
       if (failures) result.streams.push({ key: stream.key, total: input.entries.length, failures });
       if (accepted.length) {
         walStreams.push({ key: stream.key, entries: accepted });
+        appended?.push({ labels: stream.labels, key: stream.key, entries: accepted });
         result.accepted += accepted.length;
       }
       if (stream.chunks.length === 0) tenant.streams.delete(stream.key);
@@ -208,7 +229,27 @@ export class Ingester {
       this.deps.metrics.walBytes.inc(this.wal.bytesWritten - this.walBytesReported);
       this.walBytesReported = this.wal.bytesWritten;
     }
+    if (appended && appended.length > 0) this.notifyAppend(tenantId, appended);
     return result;
+  }
+
+  /**
+   * Calls `listener` after every push with the entries it accepted, once they are durable
+   * (live tailing reads them here). Returns the function that unsubscribes.
+   */
+  onAppend(listener: AppendListener): () => void {
+    this.appendListeners.add(listener);
+    return () => this.appendListeners.delete(listener);
+  }
+
+  private notifyAppend(tenantId: string, appended: readonly AppendedStream[]): void {
+    for (const listener of this.appendListeners) {
+      try {
+        listener(tenantId, appended);
+      } catch (e) {
+        this.deps.log?.(`append listener failed: ${(e as Error).message}`);
+      }
+    }
   }
 
   private walBytesReported = 0;
@@ -265,6 +306,22 @@ export class Ingester {
       if (s.chunks.some((c) => c.chunk.entryCount > 0 && c.chunk.maxTime >= from && c.chunk.minTime < through)) {
         out.push(s.labels);
       }
+    }
+    return out;
+  }
+
+  /** Per in-memory stream matching the matchers: its chunks overlapping `[from, through)` and what they hold. */
+  streamStats(tenantId: string, matchers: readonly Matcher[], from: Nanos, through: Nanos): MemoryStreamStats[] {
+    const out: MemoryStreamStats[] = [];
+    for (const s of this.matching(tenantId, matchers)) {
+      const st: MemoryStreamStats = { labels: s.labels, chunks: 0, entries: 0, bytes: 0 };
+      for (const c of s.chunks) {
+        if (c.chunk.entryCount === 0 || c.chunk.maxTime < from || c.chunk.minTime >= through) continue;
+        st.chunks++;
+        st.entries += c.chunk.entryCount;
+        st.bytes += c.chunk.uncompressedSize();
+      }
+      if (st.chunks > 0) out.push(st);
     }
     return out;
   }

@@ -47,3 +47,4 @@ export class Querier {
     return [...out.values()];
   }
 }
+export { MetadataQuerier, type Volume, type VolumeAggregation, type VolumeOptions } from './metadata.js';

@@ -7,6 +7,7 @@ import type { Ingester } from '../ingester/index.js';
 import { errorHandler, sendError } from './errors.js';
 import { registerPushRoutes } from './push.js';
 import { registerOpsRoutes } from './ops.js';
+import { registerMetadataRoutes } from './metadata.js';
 
 export interface ServerDeps {
   config: Config;
@@ -44,5 +45,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   registerPushRoutes(app, deps);
   registerOpsRoutes(app, deps);
+  registerMetadataRoutes(app, deps);
   return app;
 }
