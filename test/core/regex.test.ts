@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { RE2JS } from 're2js';
 import {
   compileRe2,
   enableLinearRegexFallback,
@@ -212,6 +213,35 @@ describe('compileRe2: matching', () => {
     expect(compileRe2('(?m)^(a+)+$').test(line)).toBe(false);
     expect(compileRe2('^(\\w+\\s?)*$').test(`${'word '.repeat(2000)}!`)).toBe(false);
   }, 60_000);
+});
+
+describe('compileRe2: agreement with an independent RE2 implementation', () => {
+  // re2js is a port of Go's regexp; whether a pattern matches must agree on every input.
+  const ATOMS = ['a', 'b', '.', '\\d', '\\w', '\\s', '[a-c]', '[^a]', '\\pL', 'é', '😀', '\\b', '^', '$', '(?s:.)', '[[:upper:]]', 'K', '(?i:k)'];
+  const QUANTS = ['', '*', '+', '?', '{2}', '{1,3}', '*?', '+?', '{0,2}?', '{17}', '{2,20}'];
+  const INPUTS = ['', 'a', 'ab', 'aab', 'abc', 'a\nb', 'A', 'é', 'ÉA', '😀', 'a😀b', 'K', 'k', '\u212a', 'a'.repeat(25), 'x y', '12 ab', 'a\r\nb'];
+
+  it('agrees on 3000 generated patterns', () => {
+    let seed = 42;
+    const rnd = (k: number): number => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed % k;
+    };
+    for (let t = 0; t < 3000; t++) {
+      let p = '';
+      for (let i = 0, n = 1 + rnd(4); i < n; i++) {
+        let atom = ATOMS[rnd(ATOMS.length)];
+        if (rnd(4) === 0) atom = `(${atom}${ATOMS[rnd(ATOMS.length)]})`;
+        if (rnd(6) === 0) atom = `(?:${atom}|${ATOMS[rnd(ATOMS.length)]})`;
+        p += atom + (['^', '$', '\\b'].includes(atom) ? '' : QUANTS[rnd(QUANTS.length)]);
+      }
+      if (rnd(5) === 0) p = `(?i)${p}`;
+      if (rnd(8) === 0) p = `(?m)${p}`;
+      const ours = compileRe2(p);
+      const reference = RE2JS.compile(p);
+      for (const s of INPUTS) expect(ours.test(s), `${p} on ${JSON.stringify(s)}`).toBe(reference.test(s));
+    }
+  });
 });
 
 /** [pattern, Go's error message] — from Go's regexp/syntax parser rules. */
