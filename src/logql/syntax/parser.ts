@@ -536,16 +536,16 @@ class LogQLParser extends EmbeddedActionsParser {
     const operands = [this.SUBRULE(this.labelFilterAtom)];
     const joins: LabelFilterJoin[] = [];
     this.MANY(() => {
-      const join = this.OR([
-        { ALT: () => { this.CONSUME(T.And); return 'and' as const; } },
-        { ALT: () => { this.CONSUME(T.Comma); return 'juxtapose' as const; } },
-        { ALT: () => { this.CONSUME(T.Or); return 'or' as const; } },
-        { ALT: () => 'juxtapose' as const },
+      const joined = this.OR([
+        { ALT: () => { this.CONSUME(T.And); return ['and', this.SUBRULE2(this.labelFilterAtom)] as const; } },
+        { ALT: () => { this.CONSUME(T.Comma); return ['juxtapose', this.SUBRULE3(this.labelFilterAtom)] as const; } },
+        { ALT: () => { this.CONSUME(T.Or); return ['or', this.SUBRULE4(this.labelFilterAtom)] as const; } },
+        // Juxtaposition: `a="1" b="2"` means `a="1", b="2"`.
+        { ALT: () => ['juxtapose', this.SUBRULE5(this.labelFilterAtom)] as const },
       ]);
-      const next = this.SUBRULE2(this.labelFilterAtom);
       this.ACTION(() => {
-        joins.push(join);
-        operands.push(next);
+        joins.push(joined[0]);
+        operands.push(joined[1]);
       });
     });
     return this.ACTION(() =>
