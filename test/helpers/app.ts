@@ -5,7 +5,8 @@ import path from 'node:path';
 import { defaultConfig, type Config } from '../../src/config/index.js';
 import { startApp, type App } from '../../src/server/index.js';
 import { Querier } from '../../src/querier/index.js';
-import { type EntryIterator, type LogEntry, newMatcher } from '../../src/core/index.js';
+import { type LogEntry, newMatcher } from '../../src/core/index.js';
+import { type EntryBatches, newQueryStats } from '../../src/logql/engine/index.js';
 
 export interface TestApp extends App {
   dataDir: string;
@@ -54,10 +55,12 @@ export interface ReadEntry extends LogEntry {
   stream: string;
 }
 
-function drain(it: EntryIterator): ReadEntry[] {
+async function drain(batches: EntryBatches): Promise<ReadEntry[]> {
   const out: ReadEntry[] = [];
-  while (it.next()) out.push({ ...it.at(), stream: it.labels() });
-  it.close();
+  for (let it = await batches.next(); it !== undefined; it = await batches.next()) {
+    while (it.next()) out.push({ ...it.at(), stream: it.labels() });
+  }
+  batches.close();
   return out;
 }
 
@@ -76,6 +79,7 @@ export async function readAll(
       from: opts.from ?? 0n,
       through: opts.through ?? 9_000_000_000_000_000_000n,
       direction: opts.direction ?? 'forward',
+      stats: newQueryStats(),
     }),
   );
 }

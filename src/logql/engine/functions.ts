@@ -1,0 +1,156 @@
+/**
+ * Range functions over one series' samples in a window (spec §8.1, §8.2, §10.1). Each takes
+ * parallel arrays and the slice [lo, hi) that lies inside the window; timestamps are ns relative
+ * to the query's data start.
+ */
+import type { RangeOp } from '../syntax/ast.js';
+
+export interface Window {
+  ts: readonly number[];
+  values: readonly number[];
+  lo: number;
+  hi: number;
+  /** Window bounds (exclusive start, inclusive end), relative ns. */
+  start: number;
+  end: number;
+}
+
+function sum(w: Window): number {
+  let s = 0;
+  for (let i = w.lo; i < w.hi; i++) s += w.values[i];
+  return s;
+}
+
+/** Incremental mean, as Prometheus' avg_over_time: an infinity absorbs finite values. */
+function avg(w: Window): number {
+  let mean = 0;
+  let count = 0;
+  for (let i = w.lo; i < w.hi; i++) {
+    const v = w.values[i];
+    count++;
+    if (!Number.isFinite(mean) && !Number.isNaN(mean)) {
+      if (!Number.isFinite(v) && !Number.isNaN(v) && mean > 0 === v > 0) continue;
+      if (Number.isFinite(v)) continue;
+    }
+    mean += v / count - mean / count;
+  }
+  return mean;
+}
+
+/** A NaN is replaced by any later value: `max < v || isNaN(max)`. */
+function max(w: Window): number {
+  let m = w.values[w.lo];
+  for (let i = w.lo + 1; i < w.hi; i++) {
+    const v = w.values[i];
+    if (v > m || Number.isNaN(m)) m = v;
+  }
+  return m;
+}
+
+function min(w: Window): number {
+  let m = w.values[w.lo];
+  for (let i = w.lo + 1; i < w.hi; i++) {
+    const v = w.values[i];
+    if (v < m || Number.isNaN(m)) m = v;
+  }
+  return m;
+}
+
+/** Population variance by Welford's method (divide by n). */
+function stdvar(w: Window): number {
+  let mean = 0;
+  let aux = 0;
+  let count = 0;
+  for (let i = w.lo; i < w.hi; i++) {
+    const v = w.values[i];
+    count++;
+    const delta = v - mean;
+    mean += delta / count;
+    aux += delta * (v - mean);
+  }
+  return aux / count;
+}
+
+/** φ-quantile with linear interpolation between the closest ranks. */
+export function quantile(phi: number, values: number[]): number {
+  if (values.length === 0) return NaN;
+  if (phi < 0) return -Infinity;
+  if (phi > 1) return Infinity;
+  values.sort((a, b) => a - b);
+  const n = values.length;
+  const rank = phi * (n - 1);
+  const lower = Math.max(0, Math.floor(rank));
+  const upper = Math.min(n - 1, lower + 1);
+  const weight = rank - Math.floor(rank);
+  return values[lower] * (1 - weight) + values[upper] * weight;
+}
+
+/**
+ * Prometheus-style counter rate: resets add back the value before the drop, and the increase
+ * is extrapolated towards the window edges (spec §8.2).
+ */
+function rateCounter(w: Window, rangeSeconds: number): number {
+  const n = w.hi - w.lo;
+  if (n < 2) return 0;
+  const first = w.values[w.lo];
+  const last = w.values[w.hi - 1];
+  let delta = last - first;
+  let previous = 0;
+  for (let i = w.lo; i < w.hi; i++) {
+    const v = w.values[i];
+    if (v < previous) delta += previous;
+    previous = v;
+  }
+  const firstT = w.ts[w.lo];
+  const lastT = w.ts[w.hi - 1];
+  const sampled = (lastT - firstT) / 1e9;
+  const average = sampled / (n - 1);
+  const threshold = average * 1.1;
+  let toStart = (firstT - w.start) / 1e9;
+  let toEnd = (w.end - lastT) / 1e9;
+  if (toStart >= threshold) toStart = average / 2;
+  if (delta > 0 && first >= 0) {
+    const toZero = sampled * (first / delta);
+    if (toZero < toStart) toStart = toZero;
+  }
+  if (toEnd >= threshold) toEnd = average / 2;
+  return (delta * ((sampled + toStart + toEnd) / sampled)) / rangeSeconds;
+}
+
+/**
+ * The value of `op` over a non-empty window. `count_over_time`, `rate` without unwrap and the
+ * bytes functions read the extractor's per-entry values (1 or the line's bytes).
+ */
+export function evalRangeFunction(op: RangeOp, w: Window, rangeSeconds: number, param: number | undefined): number {
+  switch (op) {
+    case 'count_over_time':
+      return w.hi - w.lo;
+    case 'rate':
+    case 'bytes_rate':
+      return sum(w) / rangeSeconds;
+    case 'bytes_over_time':
+    case 'sum_over_time':
+      return sum(w);
+    case 'avg_over_time':
+      return avg(w);
+    case 'max_over_time':
+      return max(w);
+    case 'min_over_time':
+      return min(w);
+    case 'stdvar_over_time':
+      return stdvar(w);
+    case 'stddev_over_time':
+      return Math.sqrt(stdvar(w));
+    case 'quantile_over_time':
+      return quantile(param ?? NaN, w.values.slice(w.lo, w.hi));
+    case 'first_over_time':
+      return w.values[w.lo];
+    case 'last_over_time':
+      return w.values[w.hi - 1];
+    case 'rate_counter':
+      return rateCounter(w, rangeSeconds);
+    case 'absent_over_time':
+      // Handled by the range evaluator: it depends on every series at once.
+      return 1;
+  }
+}
