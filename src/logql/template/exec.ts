@@ -11,6 +11,8 @@ import { JsonObject, TemplateExecError, isLabelMap, printValue, truthy, typeName
 
 export interface State {
   out: string;
+  /** Nesting of {{template}} calls. */
+  depth: number;
   dot: GoValue;
   vars: GoValue[];
   ctx: ExecContext;
@@ -30,14 +32,51 @@ export function isTemplateFunction(name: string): boolean {
   return CONTEXT_FUNCTIONS.has(name) || name === 'and' || name === 'or' || Object.hasOwn(FUNCTIONS, name);
 }
 
+/** {{template}} calls deeper than this fail (Go allows 100000 but JS stacks are smaller). */
+const MAX_TEMPLATE_DEPTH = 1000;
+
+interface Compiled {
+  run: Exec;
+  slots: number;
+}
+
+/** Named templates ({{define}}, {{block}}), compiled on first call so they may recurse. */
+export class Definitions {
+  private readonly compiled = new Map<string, Compiled>();
+
+  constructor(
+    private readonly parseName: string,
+    private readonly src: string,
+    private readonly bodies: Map<string, TNode[]>,
+  ) {}
+
+  get(name: string): Compiled | undefined {
+    let c = this.compiled.get(name);
+    const body = this.bodies.get(name);
+    if (!c && body) {
+      const compiler = new TemplateCompiler(this.parseName, name, this.src, this);
+      // Registered before compiling the body: a recursive call finds it at run time.
+      c = { run: () => undefined, slots: 0 };
+      this.compiled.set(name, c);
+      c.run = compiler.list(body);
+      c.slots = compiler.slots;
+    }
+    return c;
+  }
+}
+
 export class TemplateCompiler {
   /** Variable slots by name, innermost last; slot 0 is `$`. */
   private scope: { name: string; slot: number }[] = [{ name: '$', slot: 0 }];
   slots = 1;
 
   constructor(
+    /** The name errors locate positions in (Go's ParseName: the top template's). */
+    private readonly parseName: string,
+    /** The name errors say is executing (a {{define}}'s own name inside it). */
     private readonly name: string,
     private readonly src: string,
+    private readonly definitions: Definitions,
   ) {}
 
   list(nodes: TNode[]): Exec {
@@ -78,7 +117,25 @@ export class TemplateCompiler {
           st.loop = kind;
         };
       }
+      case 'template':
+        return this.templateCall(n.name, n.pipe, this.location(n.pos, n.text));
     }
+  }
+
+  private templateCall(name: string, pipe: Pipe | undefined, at: string): Exec {
+    const value = pipe ? this.pipe(pipe) : undefined;
+    const definitions = this.definitions;
+    return (st) => {
+      const def = definitions.get(name);
+      if (!def) throw new TemplateExecError(`${at}template ${JSON.stringify(name)} not defined`);
+      if (st.depth >= MAX_TEMPLATE_DEPTH) throw new TemplateExecError(`${at}exceeded maximum template depth (${MAX_TEMPLATE_DEPTH})`);
+      const dot = value ? value(st) : null;
+      const vars: GoValue[] = new Array(def.slots);
+      vars[0] = dot;
+      const child: State = { out: '', depth: st.depth + 1, dot, vars, ctx: st.ctx, loop: undefined };
+      def.run(child);
+      st.out += child.out;
+    };
   }
 
   private withScope<T>(f: () => T): T {
@@ -188,7 +245,7 @@ export class TemplateCompiler {
     const nl = before.lastIndexOf('\n');
     const line = 1 + (before.match(/\n/g)?.length ?? 0);
     const col = nl < 0 ? pos : pos - nl - 1;
-    return `template: ${this.name}:${line}:${col}: executing "${this.name}" at <${text}>: `;
+    return `template: ${this.parseName}:${line}:${col}: executing "${this.name}" at <${text}>: `;
   }
 
   private command(c: Command): (st: State, final: GoValue | undefined) => GoValue {

@@ -3,7 +3,7 @@
  * functions. compileTemplate parses and compiles once; Template.execute runs per entry.
  */
 import { LokiError, type Nanos } from '../../core/index.js';
-import { TemplateCompiler, isTemplateFunction, type State } from './exec.js';
+import { Definitions, TemplateCompiler, isTemplateFunction, type State } from './exec.js';
 import { TemplateParseError, parseTemplate } from './parse.js';
 import type { LabelMap } from './values.js';
 
@@ -36,14 +36,14 @@ export function compileTemplate(text: string, name: 'line' | 'label' = 'line'): 
     if (e instanceof TemplateParseError) throw new LokiError('parse_error', e.message);
     throw e;
   }
-  const compiler = new TemplateCompiler(name, text);
+  const compiler = new TemplateCompiler(name, name, text, new Definitions(name, text, parsed.defines));
   const run = compiler.list(parsed.nodes);
   const slots = compiler.slots;
   return {
     execute(data: LabelMap, ctx: TemplateContext): string {
       const vars = new Array(slots);
       vars[0] = data;
-      const st: State = { out: '', dot: data, vars, ctx, loop: undefined };
+      const st: State = { out: '', depth: 0, dot: data, vars, ctx, loop: undefined };
       run(st);
       return st.out;
     },

@@ -33,7 +33,9 @@ export type TNode =
   | { kind: 'action'; pipe: Pipe }
   | { kind: 'if' | 'with'; pipe: Pipe; list: TNode[]; elseList: TNode[] | undefined }
   | { kind: 'range'; pipe: Pipe; list: TNode[]; elseList: TNode[] | undefined }
-  | { kind: 'break' | 'continue'; pos: number };
+  | { kind: 'break' | 'continue'; pos: number }
+  /** {{template "name" pipeline}} (and the call half of {{block}}). */
+  | { kind: 'template'; name: string; pipe: Pipe | undefined; pos: number; text: string };
 
 export class TemplateParseError extends Error {}
 
@@ -45,6 +47,8 @@ const KEYWORDS = new Set(['if', 'else', 'end', 'range', 'with', 'break', 'contin
 
 export interface ParsedTemplate {
   nodes: TNode[];
+  /** Bodies of {{define}} and {{block}}, by name. */
+  defines: Map<string, TNode[]>;
 }
 
 /**
@@ -52,7 +56,9 @@ export interface ParsedTemplate {
  * this at parse time).
  */
 export function parseTemplate(name: string, src: string, isFunction: (name: string) => boolean): ParsedTemplate {
-  return { nodes: new TemplateParser(name, src, isFunction).parse() };
+  const parser = new TemplateParser(name, src, isFunction);
+  const nodes = parser.parse();
+  return { nodes, defines: parser.defines };
 }
 
 class TemplateParser {
@@ -62,6 +68,7 @@ class TemplateParser {
   /** Variables in scope (stack, innermost last). */
   private vars: string[] = ['$'];
   private rangeDepth = 0;
+  readonly defines = new Map<string, TNode[]>();
 
   constructor(
     private readonly name: string,
@@ -138,8 +145,26 @@ class TemplateParser {
             this.expectRightDelim(first.text);
             nodes.push({ kind: first.text, pos: first.pos });
             continue;
+          case 'define': {
+            if (inBlock) this.fail('unexpected <define> in command');
+            const name = this.templateName('define');
+            this.expectRightDelim('define clause');
+            this.defines.set(name, this.parseDefinition());
+            continue;
+          }
+          case 'template':
+          case 'block': {
+            const name = this.templateName(first.text);
+            let pipe: Pipe | undefined;
+            if (this.peekNonSpace().t === 'rdelim' && first.text === 'template') this.nextNonSpace();
+            else pipe = this.parsePipeline(`${first.text} clause`, false);
+            if (first.text === 'block') this.defines.set(name, this.parseDefinition());
+            const text = `{{template ${JSON.stringify(name)}${pipe ? ` ${pipe.cmds.map((c) => c.text).join(' | ')}` : ''}}}`;
+            nodes.push({ kind: 'template', name, pipe, pos: first.pos, text });
+            continue;
+          }
           default:
-            this.fail(`{{${first.text}}} is not supported in LogQL templates`);
+            this.fail(`unexpected <${first.text}> in command`);
         }
       }
       const pipe = this.parsePipeline('command', true);
@@ -170,6 +195,24 @@ class TemplateParser {
     }
     this.vars.length = depth;
     return { kind, pipe, list, elseList } as TNode;
+  }
+
+  private templateName(clause: string): string {
+    const t = this.nextNonSpace();
+    if (t.t !== 'string') this.fail(`unexpected ${describe(t)} in ${clause} clause`);
+    return t.value as string;
+  }
+
+  /** A {{define}}/{{block}} body through its {{end}}, with its own variables (only `$`). */
+  private parseDefinition(): TNode[] {
+    const [vars, rangeDepth] = [this.vars, this.rangeDepth];
+    this.vars = ['$'];
+    this.rangeDepth = 0;
+    const [nodes, stop] = this.parseList(true);
+    if (stop === 'else') this.fail('unexpected {{else}}');
+    this.vars = vars;
+    this.rangeDepth = rangeDepth;
+    return nodes;
   }
 
   private expectRightDelim(context: string): void {

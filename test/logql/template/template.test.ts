@@ -104,6 +104,11 @@ const CASES: [string, string][] = [
   ['{{ (fromJson `{"k":"v"}`).missing }}', '<no value>'],
   ['{{ toDate "2006-01-02" "2021-11-02" | date "02-01-2006" }} {{ unixEpoch (toDate "2006-01-02" "2021-11-02") }}', '02-11-2021 1635811200'],
   ['{{ toDate "2006-01-02" "not a date" | unixEpoch }}', '-62135596800'], // the zero time
+  // named templates
+  ['{{ define "T" }}[{{ . }}]{{ end }}{{ template "T" .app }}{{ template "T" "x" }}', '[api][x]'],
+  ['{{ block "B" .status }}<{{ . }}>{{ end }}!', '<500>!'],
+  ['{{ define "R" }}{{ if . }}{{ slice . 1 }},{{ template "R" (slice . 1) }}{{ end }}{{ end }}{{ template "R" "abc" }}', 'bc,c,,'],
+  ['{{ template "missing" }}', 'ERR'],
 ];
 
 describe('templates: rendering', () => {
@@ -162,6 +167,8 @@ describe('templates: parse errors', () => {
     ['{{ "abc }}', 'template: line:1: unterminated quoted string'],
     ['{{ break }}', 'template: line:1: {{break}} outside {{range}}'],
     ['{{/* open', 'template: line:1: unclosed comment'],
+    ['{{ if true }}{{ define "x" }}{{ end }}{{ end }}', 'template: line:1: unexpected <define> in command'],
+    ['{{ template 5 }}', 'template: line:1: unexpected <5> in template clause'],
   ];
 
   it.each(PARSE_ERRORS)('%j → %s', (text, message) => {
