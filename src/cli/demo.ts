@@ -1,0 +1,133 @@
+/**
+ * `logstore demo`: a running shop to explore. Pushes the workload of `workload.ts` to a server
+ * — optionally hours of past data first (`--backfill`), then live lines at `--rate` — and
+ * prints three queries to start with, the trace of the latest incident first.
+ */
+import { formatGoDuration, formatPromDuration, nowNanos, NS_PER_SECOND, type Nanos } from '../core/index.js';
+import { CLIENT_FLAGS, DEFAULT_ADDR, LokiClient } from './client.js';
+import { type CommandSpec, UsageError, parseFlags, usage } from './flags.js';
+import { formatBytes, Progress } from './progress.js';
+import { Pusher } from './pusher.js';
+import { DemoWorkload, type DemoTrace } from './workload.js';
+import { parseDurationFlag, parseIntFlag, parsePositiveFloatFlag } from './values.js';
+
+/** The store refuses entries older than a week (reject_old_samples_max_age). */
+const MAX_BACKFILL_NS = 167n * 3600n * NS_PER_SECOND;
+/** How often live mode wakes up to write the traces whose time has come. */
+const LIVE_TICK_MS = 200;
+
+const DEMO_FLAGS = {
+  rate: { type: 'string', value: 'N', default: '20', help: 'lines per second (live, and the density of --backfill)' },
+  seed: { type: 'string', value: 'N', help: 'seed of the generator; the same seed writes the same lines (default: random)' },
+  backfill: { type: 'string', value: 'DUR', help: 'first write this much past data as fast as the server takes it (e.g. 1h)' },
+  duration: { type: 'string', value: 'DUR', help: 'stop after pushing live for this long; 0 stops after the backfill (default: until Ctrl-C)' },
+  ...CLIENT_FLAGS,
+} as const;
+
+export const DEMO: CommandSpec<typeof DEMO_FLAGS> = {
+  name: 'demo',
+  args: '',
+  summary: 'Push a realistic e-commerce workload to a running server and print queries to try.',
+  details:
+    'Services gateway, order, payment, product, inventory and notification log JSON or logfmt lines\n' +
+    'with traceId/spanId, orderId, userId, latency_ms and status, in streams\n' +
+    '{namespace="shop", app, pod, env="prod"}. Some requests fail; every ~5 minutes an order fails\n' +
+    'after its payment was captured (the incident to find).',
+  minArgs: 0,
+  maxArgs: 0,
+  flags: DEMO_FLAGS,
+  examples: ['logstore demo --backfill 1h', 'logstore demo --seed 7 --backfill 30m --duration 0'],
+};
+
+export async function demo(argv: string[]): Promise<number> {
+  const { flags, help } = parseFlags(DEMO, argv);
+  if (help) {
+    process.stdout.write(usage(DEMO));
+    return 0;
+  }
+  const rate = parsePositiveFloatFlag('rate', flags.rate!);
+  const seed = flags.seed !== undefined ? parseIntFlag('seed', flags.seed) : (Math.random() * 2 ** 31) | 0;
+  const backfill = flags.backfill !== undefined ? parseDurationFlag('backfill', flags.backfill) : 0n;
+  if (backfill > MAX_BACKFILL_NS) throw new UsageError(`invalid --backfill '${flags.backfill}': at most 167h (the store refuses entries older than a week)`);
+  const duration = flags.duration !== undefined ? parseDurationFlag('duration', flags.duration) : undefined;
+  const client = new LokiClient({ addr: flags.addr!, tenant: flags.tenant });
+  const pusher = new Pusher({ client });
+  const workload = new DemoWorkload(seed);
+  const out = (s: string) => process.stdout.write(`${s}\n`);
+
+  out(`demo: pushing the shop workload to ${client.base.origin} (seed ${seed}, ${rate} lines/s)`);
+  const start = nowNanos();
+  let t: Nanos = start - backfill;
+  let latestIncident: DemoTrace | undefined;
+  const writeTracesUntil = async (until: Nanos): Promise<void> => {
+    while (t <= until) {
+      const trace = workload.nextTrace(t);
+      if (trace.kind === 'incident') latestIncident = trace;
+      for (const l of trace.lines) {
+        const pending = pusher.add(workload.streams[l.stream].labels, l.tsNs, l.line);
+        if (pending) await pending;
+      }
+      // Spacing traces by their line count keeps the line rate at --rate.
+      t += BigInt(Math.round((trace.lines.length / rate) * 1e9));
+    }
+  };
+
+  if (backfill > 0n) {
+    const progress = new Progress(pusher, process.stderr, 'backfilled');
+    const began = Date.now();
+    try {
+      await writeTracesUntil(start);
+      await pusher.flush();
+    } finally {
+      progress.stop();
+    }
+    out(
+      `demo: backfilled ${formatGoDuration(backfill)}: ${pusher.linesSent.toLocaleString('en-US')} lines ` +
+        `(${formatBytes(pusher.bytesSent)}) in ${((Date.now() - began) / 1000).toFixed(1)}s`,
+    );
+  } else {
+    await writeTracesUntil(start);
+    await pusher.flush();
+  }
+  printQueries(out, latestIncident!, flags.addr!, flags.tenant, backfill);
+  if (duration === 0n) return 0;
+
+  out(`demo: pushing live${duration ? ` for ${formatGoDuration(duration)}` : ''} (Ctrl-C to stop)`);
+  const progress = new Progress(pusher);
+  const deadline = duration !== undefined ? Date.now() + Number(duration / 1_000_000n) : Infinity;
+  let stop = false;
+  const onSignal = () => (stop = true);
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    while (!stop && Date.now() < deadline) {
+      await writeTracesUntil(nowNanos());
+      await new Promise((r) => setTimeout(r, LIVE_TICK_MS));
+    }
+    await pusher.close();
+  } finally {
+    progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  out(`demo: stopped after ${pusher.linesSent.toLocaleString('en-US')} lines (${formatBytes(pusher.bytesSent)})`);
+  return 0;
+}
+
+function printQueries(out: (s: string) => void, incident: DemoTrace, addr: string, tenant: string | undefined, backfill: Nanos): void {
+  const since = formatPromDuration(backfill > 3600n * NS_PER_SECOND ? backfill : 3600n * NS_PER_SECOND);
+  const common = [
+    addr !== DEFAULT_ADDR ? ` --addr ${addr}` : '',
+    tenant ? ` --tenant ${tenant}` : '',
+    ` --since ${since}`,
+  ].join('');
+  out('');
+  out('Try these queries:');
+  out(`  # the incident: order ${incident.orderId} failed after its payment was captured; its whole trace, in order`);
+  out(`  logstore query${common} --direction forward '{namespace="shop"} |= "${incident.traceId}"'`);
+  out('  # every failed order, with its reason');
+  out(`  logstore query${common} '{app="order"} | json | level="error" | line_format "{{.orderId}} {{.reason}}"'`);
+  out('  # errors per service over time, as a table');
+  out(`  logstore query${common} --step 5m 'sum by (app) (count_over_time({namespace="shop"} |~ \`level"?[=:]"?error\` [5m]))'`);
+  out('');
+}
