@@ -340,7 +340,9 @@ class TemplateParser {
             const cp = parseInt(h, 16);
             return cp > 0xffff ? String.fromCodePoint(cp) : `\\u${h.slice(4)}`;
           })
-          .replace(/\\'/g, "'"),
+          .replace(/\\'/g, "'")
+          // Go allows raw tabs and other control characters (not newlines) inside "...".
+          .replace(/[\u0000-\u0009\u000b-\u001f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`),
       ) as string;
     } catch {
       return this.fail(`invalid syntax`, at);
