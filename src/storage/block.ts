@@ -33,6 +33,9 @@ export interface EncodedBlock {
   rawBytes: number;
 }
 
+/** The columns section of the block being encoded, reused across blocks. */
+const colsWriter = new ByteWriter(64 * 1024);
+
 /**
  * Encodes entries already sorted by time. `lines` holds entry i at `offsets[i]..offsets[i+1]`.
  */
@@ -44,28 +47,29 @@ export function encodeBlock(
   count: number,
   codec: Codec,
 ): EncodedBlock {
-  const cols = new ByteWriter(count * 8 + 64);
+  const cols = colsWriter;
+  cols.reset();
   for (let i = 1; i < count; i++) cols.uvarintBig(BigInt.asUintN(64, timestamps[i] - timestamps[i - 1]));
   for (let i = 0; i < count; i++) cols.uvarint(offsets[i + 1] - offsets[i]);
-  const { text, tokens } = splitTokens(lines, offsets, count, cols);
+  const { text, tokens, splices } = splitTokens(lines, offsets, count);
+  cols.bytes(splices);
   const metaBytes = writeMetadata(cols, metadata, count);
 
   const colsRaw = cols.view();
   const colsPacked = codec.compress(colsRaw);
   const textPacked = codec.compress(text);
   const tokensPacked = tokens.length ? codec.compress(tokens) : tokens;
-  const out = new ByteWriter(colsPacked.length + textPacked.length + tokensPacked.length + 32);
-  out.uvarint(colsRaw.length);
-  out.uvarint(colsPacked.length);
-  out.uvarint(text.length);
-  out.uvarint(textPacked.length);
-  out.uvarint(tokens.length);
-  out.uvarint(tokensPacked.length);
-  out.bytes(colsPacked);
-  out.bytes(textPacked);
-  out.bytes(tokensPacked);
+  const header = new ByteWriter(64);
+  header.uvarint(colsRaw.length);
+  header.uvarint(colsPacked.length);
+  header.uvarint(text.length);
+  header.uvarint(textPacked.length);
+  header.uvarint(tokens.length);
+  header.uvarint(tokensPacked.length);
+  // One exact allocation; it also copies sections that may still be scratch memory (codec "none").
+  const bytes = Buffer.concat([header.view(), colsPacked, textPacked, tokensPacked]);
   return {
-    bytes: out.finish(),
+    bytes,
     minTs: timestamps[0],
     maxTs: timestamps[count - 1],
     entries: count,

@@ -8,6 +8,21 @@
 const MAX_SAFE_BIG = BigInt(Number.MAX_SAFE_INTEGER);
 const TWO_POW_32 = 0x1_0000_0000;
 
+/**
+ * A reusable buffer of at least `size` bytes. Block encoding needs several block-sized
+ * temporaries; allocating them per block would churn large-object space and force major GCs
+ * over the whole heap of in-memory chunks. Callers must be done with a scratch buffer before
+ * anything else asks for the same one (encoding is synchronous, so that holds).
+ */
+export class Scratch {
+  private buf = Buffer.allocUnsafe(0);
+
+  get(size: number): Buffer {
+    if (this.buf.length < size) this.buf = Buffer.allocUnsafe(Math.max(size, this.buf.length * 2, 64 * 1024));
+    return this.buf;
+  }
+}
+
 export class OutOfBounds extends Error {
   constructor(what: string) {
     super(what);
@@ -95,6 +110,11 @@ export class ByteWriter {
     this.ensure(len);
     this.buf.write(s, this.length, len, 'utf8');
     this.length += len;
+  }
+
+  /** Empties the writer, keeping its memory for reuse. */
+  reset(): void {
+    this.length = 0;
   }
 
   /** The written bytes (a view: valid until the next write). */

@@ -6,7 +6,7 @@
 import { crc32 } from 'node:zlib';
 import { type Direction, type EntryIterator, type Labels, LokiError, type Nanos } from '../core/index.js';
 import { type BlockView, decodeBlock, EMPTY_METADATA, encodeBlock } from './block.js';
-import { ByteReader, ByteWriter, OutOfBounds } from './bytes.js';
+import { ByteReader, OutOfBounds, Scratch } from './bytes.js';
 import { type Codec, codecById, codecByName, DEFAULT_CODEC } from './codec.js';
 import { type BlockFilter, type BlockSource, ChunkIterator } from './iterator.js';
 
@@ -35,6 +35,9 @@ const HEADER_SIZE = 6; // magic u32, version u8, codec u8
 const TRAILER_SIZE = 16; // index offset u32, block count u32, index crc u32, magic u32
 const BLOCK_RECORD_SIZE = 36; // min i64, max i64, entries u32, offset u32, length u32, raw bytes u32, crc u32
 
+/** The head's lines as bytes while a block is cut. */
+const linesScratch = new Scratch();
+
 interface StoredBlock {
   minTs: Nanos;
   maxTs: Nanos;
@@ -57,11 +60,11 @@ export class MemChunk {
   // The head, column-wise. Arrays are replaced (never truncated) on cut, so iterators that
   // snapshot them stay valid.
   private headTs = new BigInt64Array(64);
-  private headLineBytes = new Uint32Array(64);
   private headLines: string[] = [];
   private headMeta: Labels[] = [];
   private headCount = 0;
-  private headBytes = 0;
+  /** Line plus metadata size of the head in UTF-16 code units. */
+  private headSize = 0;
   private headLastTs: Nanos = 0n;
   /** True once an entry arrived at or before the previous one: the head needs a sort. */
   private headUnsorted = false;
@@ -105,50 +108,49 @@ export class MemChunk {
     return this.codec.name;
   }
 
-  /** HOT PATH (every ingested line): column appends only, no per-entry object. */
+  /**
+   * HOT PATH (every ingested line): column appends only, no per-entry object. The head's size
+   * counts UTF-16 code units (equal to bytes for ASCII); exact UTF-8 sizes are taken when the
+   * head is cut, where encoding the lines yields them for free.
+   */
   append(ts: Nanos, line: string, metadata: Labels): void {
     if (this.name !== undefined) throw new Error(`chunk ${this.name} is read-only`);
-    let n = this.headCount;
-    if (n === this.headTs.length) this.growHead();
-    const lineBytes = Buffer.byteLength(line);
-    this.headTs[n] = ts;
-    this.headLineBytes[n] = lineBytes;
-    this.headLines.push(line);
-    this.headMeta.push(metadata.length === 0 ? EMPTY_METADATA : metadata);
-    let bytes = lineBytes;
-    for (let i = 0; i < metadata.length; i++) {
-      bytes += Buffer.byteLength(metadata[i].name) + Buffer.byteLength(metadata[i].value);
+    const n = this.headCount;
+    if (n === this.headTs.length) {
+      const grown = new BigInt64Array(n * 2);
+      grown.set(this.headTs);
+      this.headTs = grown;
     }
-    this.headBytes += bytes;
+    this.headTs[n] = ts;
+    this.headLines.push(line);
+    let size = line.length;
+    if (metadata.length === 0) {
+      this.headMeta.push(EMPTY_METADATA);
+    } else {
+      this.headMeta.push(metadata);
+      for (let i = 0; i < metadata.length; i++) size += metadata[i].name.length + metadata[i].value.length;
+    }
+    this.headSize += size;
     if (n > 0 && ts <= this.headLastTs) this.headUnsorted = true;
     else this.headLastTs = ts;
-    this.headCount = ++n;
+    this.headCount = n + 1;
     this.headOrder = undefined;
     this.encoded = undefined;
     if (this.count === 0 || ts < this.min) this.min = ts;
     if (this.count === 0 || ts > this.max) this.max = ts;
     this.count++;
-    if (this.headBytes >= this.blockSize) this.cut();
-  }
-
-  private growHead(): void {
-    const ts = new BigInt64Array(this.headTs.length * 2);
-    ts.set(this.headTs);
-    this.headTs = ts;
-    const lb = new Uint32Array(this.headLineBytes.length * 2);
-    lb.set(this.headLineBytes);
-    this.headLineBytes = lb;
+    if (this.headSize >= this.blockSize) this.cut();
   }
 
   /** Compressed bytes of the cut blocks plus an estimate for the head. */
   compressedSize(): number {
     const ratio = this.rawBlockBytes > 0 ? this.compressedBlockBytes / this.rawBlockBytes : DEFAULT_HEAD_RATIO;
-    return this.compressedBlockBytes + Math.ceil(this.headBytes * ratio);
+    return this.compressedBlockBytes + Math.ceil(this.headSize * ratio);
   }
 
-  /** Line plus structured-metadata bytes of every entry. */
+  /** Line plus structured-metadata bytes of every entry (the head's part estimated, see `append`). */
   uncompressedSize(): number {
-    return this.rawBlockBytes + this.headBytes;
+    return this.rawBlockBytes + this.headSize;
   }
 
   isFull(): boolean {
@@ -164,24 +166,18 @@ export class MemChunk {
     const ts = new BigInt64Array(n);
     const offsets = new Uint32Array(n + 1);
     const meta = new Array<Labels>(n);
-    let lines: string[];
-    if (order === undefined) {
-      ts.set(this.headTs.subarray(0, n));
-      for (let i = 0; i < n; i++) offsets[i + 1] = offsets[i] + this.headLineBytes[i];
-      lines = this.headLines;
-      for (let i = 0; i < n; i++) meta[i] = this.headMeta[i];
-    } else {
-      lines = new Array<string>(n);
-      for (let i = 0; i < n; i++) {
-        const j = order[i];
-        ts[i] = this.headTs[j];
-        offsets[i + 1] = offsets[i] + this.headLineBytes[j];
-        lines[i] = this.headLines[j];
-        meta[i] = this.headMeta[j];
-      }
+    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
+    const lines = linesScratch.get(3 * this.headSize);
+    let at = 0;
+    for (let i = 0; i < n; i++) {
+      const j = order === undefined ? i : order[i];
+      ts[i] = this.headTs[j];
+      meta[i] = this.headMeta[j];
+      const line = this.headLines[j];
+      if (line.length > 0) at += lines.write(line, at);
+      offsets[i + 1] = at;
     }
-    const text = Buffer.from(lines.join(''), 'utf8');
-    const block = encodeBlock(ts, text, offsets, meta, n, this.codec);
+    const block = encodeBlock(ts, lines.subarray(0, at), offsets, meta, n, this.codec);
     this.blocks.push({
       minTs: block.minTs,
       maxTs: block.maxTs,
@@ -194,11 +190,10 @@ export class MemChunk {
     this.compressedBlockBytes += block.bytes.length;
     this.rawBlockBytes += block.rawBytes;
     this.headTs = new BigInt64Array(64);
-    this.headLineBytes = new Uint32Array(64);
     this.headLines = [];
     this.headMeta = [];
     this.headCount = 0;
-    this.headBytes = 0;
+    this.headSize = 0;
     this.headUnsorted = false;
     this.headOrder = undefined;
     this.encoded = undefined;
@@ -225,32 +220,37 @@ export class MemChunk {
   encode(): Buffer {
     this.cut();
     if (this.encoded) return this.encoded;
-    const w = new ByteWriter(this.compressedBlockBytes + this.blocks.length * BLOCK_RECORD_SIZE + 64);
-    w.u32(CHUNK_MAGIC);
-    w.u8(CHUNK_FORMAT_VERSION);
-    w.u8(this.codec.id);
+    const size = HEADER_SIZE + this.compressedBlockBytes + this.blocks.length * BLOCK_RECORD_SIZE + TRAILER_SIZE;
+    const out = Buffer.allocUnsafe(size);
+    out.writeUInt32BE(CHUNK_MAGIC, 0);
+    out[4] = CHUNK_FORMAT_VERSION;
+    out[5] = this.codec.id;
+    let at = HEADER_SIZE;
     const offsets: number[] = [];
     for (const b of this.blocks) {
-      offsets.push(w.length);
-      w.bytes(b.bytes);
+      offsets.push(at);
+      at += b.bytes.copy(out, at);
     }
-    const indexOffset = w.length;
+    const indexOffset = at;
     this.blocks.forEach((b, i) => {
-      w.i64(b.minTs);
-      w.i64(b.maxTs);
-      w.u32(b.entries);
-      w.u32(offsets[i]);
-      w.u32(b.bytes.length);
-      w.u32(b.rawBytes);
-      w.u32(b.crc);
+      at = out.writeBigInt64BE(b.minTs, at);
+      at = out.writeBigInt64BE(b.maxTs, at);
+      at = out.writeUInt32BE(b.entries, at);
+      at = out.writeUInt32BE(offsets[i], at);
+      at = out.writeUInt32BE(b.bytes.length, at);
+      at = out.writeUInt32BE(b.rawBytes, at);
+      at = out.writeUInt32BE(b.crc, at);
     });
-    const view = w.view();
-    const indexCrc = crc32(view.subarray(indexOffset), crc32(view.subarray(0, HEADER_SIZE)));
-    w.u32(indexOffset);
-    w.u32(this.blocks.length);
-    w.u32(indexCrc);
-    w.u32(CHUNK_MAGIC);
-    this.encoded = w.finish();
+    const indexCrc = crc32(out.subarray(indexOffset, at), crc32(out.subarray(0, HEADER_SIZE)));
+    at = out.writeUInt32BE(indexOffset, at);
+    at = out.writeUInt32BE(this.blocks.length, at);
+    at = out.writeUInt32BE(indexCrc, at);
+    out.writeUInt32BE(CHUNK_MAGIC, at);
+    // Blocks now point into the encoded bytes, so the chunk does not hold its data twice.
+    this.blocks.forEach((b, i) => {
+      b.bytes = out.subarray(offsets[i], offsets[i] + b.bytes.length);
+    });
+    this.encoded = out;
     return this.encoded;
   }
 
@@ -356,15 +356,13 @@ export class MemChunk {
     const ts = new BigInt64Array(n);
     const lines = new Array<string>(n);
     const meta = new Array<Labels>(n);
-    const lineBytes = new Uint32Array(n);
     for (let i = 0; i < n; i++) {
       const j = order === undefined ? i : order[i];
       ts[i] = this.headTs[j];
       lines[i] = this.headLines[j];
       meta[i] = this.headMeta[j];
-      lineBytes[i] = this.headLineBytes[j];
     }
-    return new HeadView(ts, lines, meta, lineBytes);
+    return new HeadView(ts, lines, meta);
   }
 }
 
@@ -378,23 +376,32 @@ class HeadView implements BlockView {
     readonly timestamps: BigInt64Array,
     private readonly strings: string[],
     private readonly meta: Labels[],
-    private readonly lineBytes: Uint32Array,
   ) {
     this.length = timestamps.length;
   }
 
+  private encodeLines(): void {
+    const offsets = new Uint32Array(this.length + 1);
+    let size = 0;
+    for (const s of this.strings) size += s.length;
+    const bytes = Buffer.allocUnsafe(3 * size);
+    let at = 0;
+    for (let i = 0; i < this.length; i++) {
+      if (this.strings[i].length > 0) at += bytes.write(this.strings[i], at);
+      offsets[i + 1] = at;
+    }
+    this.bytes = bytes.subarray(0, at);
+    this.offsets = offsets;
+  }
+
   get lines(): Buffer {
-    if (this.bytes === undefined) this.bytes = Buffer.from(this.strings.join(''), 'utf8');
-    return this.bytes;
+    if (this.bytes === undefined) this.encodeLines();
+    return this.bytes!;
   }
 
   get lineOffsets(): Uint32Array {
-    if (this.offsets === undefined) {
-      const o = new Uint32Array(this.length + 1);
-      for (let i = 0; i < this.length; i++) o[i + 1] = o[i] + this.lineBytes[i];
-      this.offsets = o;
-    }
-    return this.offsets;
+    if (this.offsets === undefined) this.encodeLines();
+    return this.offsets!;
   }
 
   line(i: number): string {
