@@ -533,6 +533,14 @@ export const FUNCTIONS: Record<string, FuncSpec> = {
   html: { params: [], variadic: 'any', fn: (...a) => sprint(a).replace(/[<>&'"\0]/g, (c) => HTML_ESCAPES[c]) },
   js: { params: [], variadic: 'any', fn: (...a) => jsEscape(sprint(a)) },
   urlquery: { params: [], variadic: 'any', fn: (...a) => queryEscape(sprint(a)) },
+  // Templates here hold no function values, so `call` can only fail, as Go's does then.
+  call: {
+    params: ['any'],
+    variadic: 'any',
+    fn: (f) => {
+      throw new CallError(f === null ? 'call of nil' : `non-function of type ${typeName(f)}`);
+    },
+  },
   eq: { params: ['any'], variadic: 'any', fn: eq },
   ne: { params: ['any', 'any'], fn: (a, b) => !eq(a, b) },
   lt: { params: ['any', 'any'], fn: lessThan },

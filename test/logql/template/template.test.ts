@@ -58,6 +58,7 @@ const CASES: [string, string][] = [
   ['{{ html "<a href=\'x\'>&</a>" }}', '&lt;a href=&#39;x&#39;&gt;&amp;&lt;/a&gt;'],
   ['{{ urlquery "a b&c" }}', 'a+b%26c'],
   ['{{ js "it\'s <b>" }}', "it\\'s \\u003Cb\\u003E"],
+  ['{{ call .app }}', 'ERR'],
   // printf verbs (Go fmt)
   ['{{ printf "%s|%q|%v|%x|%X" "hi" "hi" "hi" "hi" "hi" }}', 'hi|"hi"|hi|6869|6869'],
   ['{{ printf "%d|%+d|%5d|%-5d|%05d|%x|%o|%b|%c|%U" 42 42 42 42 42 255 8 5 65 65 }}', '42|+42|   42|42   |00042|ff|10|101|A|U+0041'],
