@@ -1,0 +1,260 @@
+/**
+ * `| json`, `| json a="path", ...` and `| unpack`.
+ */
+import { LokiError, type Nanos } from '../../core/index.js';
+import type { LabelExtraction } from '../syntax/ast.js';
+import { DUPLICATE_SUFFIX, ERR_JSON, type LabelsBuilder } from './labels.js';
+import {
+  FieldVisitor,
+  JsonType,
+  findPath,
+  jsonStringLabelValue,
+  objectEach,
+  unescapeJson,
+  MALFORMED_STRING_ESCAPE,
+  type JsonValue,
+} from './jsonscan.js';
+import { KeyCache, appendSanitized, goTrimSpace, type Stage } from './stage.js';
+
+/** Returned by a visitor to end the walk early without an error. */
+const STOP = '\u0000stop';
+
+function leafValue(s: string, start: number, end: number, type: JsonType): string {
+  switch (type) {
+    case JsonType.String:
+      return jsonStringLabelValue(s.slice(start, end));
+    case JsonType.Number:
+      return s.slice(start, end);
+    case JsonType.Boolean:
+      return s.charCodeAt(start) === 0x74 ? 'true' : 'false';
+    default:
+      return '';
+  }
+}
+
+/**
+ * `| json` without parameters: every string, number and boolean leaf becomes a label, nested
+ * object keys joined with `_`; arrays and nulls are skipped.
+ */
+export class JsonParser implements Stage, FieldVisitor {
+  private readonly keys = new KeyCache();
+  /** Raw keys of the objects enclosing the current field. */
+  private readonly prefix: string[] = [];
+  private lb!: LabelsBuilder;
+
+  process(_ts: Nanos, line: string, lb: LabelsBuilder): string | undefined {
+    if (lb.noLabelsToExtract()) return line;
+    this.prefix.length = 0;
+    this.lb = lb;
+    const err = objectEach(line, 0, line.length, this);
+    if (err !== undefined && err !== STOP) lb.setError(ERR_JSON, err);
+    return line;
+  }
+
+  field(s: string, key: string, start: number, end: number, type: JsonType): string | undefined {
+    const lb = this.lb;
+    if (type === JsonType.Object) {
+      this.prefix.push(key);
+      let err: string | undefined;
+      if (lb.hints.shouldExtractPrefix(this.sanitizedPrefix(undefined))) err = objectEach(s, start, end, this);
+      this.prefix.pop();
+      return err;
+    }
+    if (type === JsonType.String || type === JsonType.Number || type === JsonType.Boolean) this.leaf(s, key, start, end, type);
+    return lb.allRequiredExtracted() ? STOP : undefined;
+  }
+
+  private leaf(s: string, key: string, start: number, end: number, type: JsonType): void {
+    const lb = this.lb;
+    let name: string;
+    if (this.prefix.length === 0) {
+      name = this.keys.sanitized(key);
+      if (name === '') return;
+      if (lb.conflicts(name)) name += DUPLICATE_SUFFIX;
+    } else {
+      name = this.sanitizedPrefix(key);
+      // The suffix goes on the raw key, so a blank key still gets a name (as in Loki).
+      if (lb.conflicts(name)) name = this.sanitizedPrefix(key + DUPLICATE_SUFFIX);
+    }
+    if (!lb.hints.shouldExtract(name) || lb.isExtracted(name)) return;
+    lb.set(name, leafValue(s, start, end, type));
+  }
+
+  /** The enclosing keys (plus `last`) sanitised and joined with `_`, blank keys skipped. */
+  private sanitizedPrefix(last: string | undefined): string {
+    let out = '';
+    const n = this.prefix.length;
+    for (let i = 0; i <= n; i++) {
+      const part = i < n ? this.prefix[i] : last;
+      if (part === undefined || goTrimSpace(part) === '') continue;
+      if (out !== '') out += '_';
+      out = appendSanitized(out, part);
+    }
+    return out;
+  }
+}
+
+/** A parsed `json` extraction path: field names and array indexes. */
+export type JsonPath = readonly (string | number)[];
+
+/**
+ * Loki's JSON expression syntax: `a.b`, `a[0]`, `["key with spaces"]`, `a["b"][1].c`. Throws
+ * `cannot parse expression [...]: ...`.
+ */
+export function parseJsonPath(expr: string): JsonPath {
+  const fail = (why: string): never => {
+    throw new LokiError('parse_error', `cannot parse expression [${expr}]: ${why}`);
+  };
+  const path: (string | number)[] = [];
+  let i = 0;
+  const skipSpace = () => {
+    while (i < expr.length && (expr[i] === ' ' || expr[i] === '\t' || expr[i] === '\n')) i++;
+  };
+  const isStart = (c: string | undefined) => c !== undefined && /[A-Za-z_]/.test(c);
+  const field = (): string => {
+    const start = i;
+    while (i < expr.length && /[A-Za-z0-9_]/.test(expr[i])) i++;
+    return expr.slice(start, i);
+  };
+  const bracket = () => {
+    i++; // [
+    skipSpace();
+    const c = expr[i];
+    if (c === '"') {
+      i++;
+      const start = i;
+      while (i < expr.length && expr[i] !== '"' && expr[i] !== ']') i++;
+      path.push(expr.slice(start, i));
+      if (expr[i] === '"') i++;
+    } else if (c !== undefined && c >= '0' && c <= '9') {
+      const start = i;
+      while (i < expr.length && !/[ \t\n.\]]/.test(expr[i])) {
+        if (!/[0-9]/.test(expr[i])) fail(`non-integer value: ${expr[i]}`);
+        i++;
+      }
+      if (expr[i] === '.') fail('cannot use float as array index');
+      path.push(Number(expr.slice(start, i)));
+    } else {
+      fail('syntax error: unexpected token in brackets');
+    }
+    skipSpace();
+    if (expr[i] !== ']') fail('syntax error: expected ]');
+    i++;
+  };
+  skipSpace();
+  if (isStart(expr[i])) path.push(field());
+  else if (expr[i] === '[') bracket();
+  else fail(i < expr.length ? `unexpected char ${expr[i]}` : 'syntax error: unexpected $end');
+  for (;;) {
+    skipSpace();
+    if (i >= expr.length) break;
+    if (expr[i] === '[') bracket();
+    else if (expr[i] === '.') {
+      i++;
+      skipSpace();
+      if (!isStart(expr[i])) fail('syntax error: expected a field after .');
+      path.push(field());
+    } else fail(`unexpected char ${expr[i]}`);
+  }
+  return path;
+}
+
+/**
+ * `| json a="path", b`: only the listed labels. A missing path gives an empty value; objects
+ * and arrays give their raw text, nulls "". A line not starting with `{`, `[` or `"` is a
+ * JSONParserErr (without details).
+ */
+export class JsonExpressionParser implements Stage {
+  private readonly ids: string[];
+  private readonly paths: JsonPath[];
+  private readonly value: JsonValue = { start: 0, end: 0, next: 0, type: JsonType.Null, escaped: false };
+
+  constructor(extractions: readonly LabelExtraction[]) {
+    this.ids = extractions.map((e) => e.name);
+    this.paths = extractions.map((e) => parseJsonPath(e.expression));
+  }
+
+  process(_ts: Nanos, line: string, lb: LabelsBuilder): string | undefined {
+    if (line.length === 0 || lb.noLabelsToExtract()) return line;
+    const c = line.charCodeAt(0);
+    if (c !== 0x22 && c !== 0x7b && c !== 0x5b) {
+      lb.setError(ERR_JSON, undefined);
+      return line;
+    }
+    let matches = 0;
+    for (let k = 0; k < this.ids.length; k++) {
+      const found = findPath(line, this.paths[k], this.value);
+      if (typeof found === 'string') {
+        lb.setError(ERR_JSON, found);
+        continue;
+      }
+      if (!found) continue;
+      let name = this.ids[k];
+      if (lb.conflicts(name)) name += DUPLICATE_SUFFIX;
+      const v = this.value;
+      let text: string;
+      if (v.type === JsonType.Null) text = '';
+      else if (v.type === JsonType.Object) text = line.slice(v.start, v.end);
+      else text = jsonStringLabelValue(line.slice(v.start, v.end));
+      lb.set(name, text);
+      matches++;
+    }
+    if (matches < this.ids.length) {
+      for (const id of this.ids) if (lb.get(id) === undefined) lb.set(id, '');
+    }
+    return line;
+  }
+}
+
+const PACKED_ENTRY_KEY = '_entry';
+/** jsoniter's ObjectValue kind is 6; Loki prints it in this message. */
+const NOT_AN_OBJECT = 'expecting json object(6), but it is not';
+
+/**
+ * `| unpack`: a JSON object's top-level string fields become labels and `_entry` replaces the
+ * line; without `_entry` nothing changes (Loki only adds the labels of a packed entry).
+ */
+export class UnpackParser implements Stage, FieldVisitor {
+  private readonly names: string[] = [];
+  private readonly values: string[] = [];
+  private entry: string | undefined;
+  private lb!: LabelsBuilder;
+
+  process(_ts: Nanos, line: string, lb: LabelsBuilder): string | undefined {
+    if (line.length === 0 || lb.noLabelsToExtract()) return line;
+    if (line.charCodeAt(0) !== 0x7b) {
+      lb.setError(ERR_JSON, NOT_AN_OBJECT);
+      return line;
+    }
+    this.names.length = 0;
+    this.values.length = 0;
+    this.entry = undefined;
+    this.lb = lb;
+    const err = objectEach(line, 0, line.length, this);
+    if (err !== undefined) {
+      lb.setError(ERR_JSON, err);
+      return line;
+    }
+    if (this.entry === undefined) return line;
+    for (let i = 0; i < this.names.length; i++) lb.set(this.names[i], this.values[i]);
+    return this.entry;
+  }
+
+  field(s: string, key: string, start: number, end: number, type: JsonType): string | undefined {
+    if (type !== JsonType.String) return undefined;
+    const raw = s.slice(start, end);
+    if (key === PACKED_ENTRY_KEY) {
+      const v = unescapeJson(raw);
+      if (v === undefined) return MALFORMED_STRING_ESCAPE;
+      this.entry = v;
+      return undefined;
+    }
+    const lb = this.lb;
+    let name = key;
+    if (lb.conflicts(name)) name += DUPLICATE_SUFFIX;
+    if (!lb.hints.shouldExtract(name) || lb.isExtracted(name)) return undefined;
+    this.names.push(appendSanitized('', name));
+    this.values.push(jsonStringLabelValue(raw));
+    return undefined;
+  }
+}

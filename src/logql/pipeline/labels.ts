@@ -1,0 +1,390 @@
+/**
+ * The label state of one entry while it goes through the pipeline, in Loki's three categories
+ * (stream, structured metadata, parsed) plus the error pair, with Loki's precedence rules:
+ * - a metadata name that is also a stream label is stored as `<name>_extracted`;
+ * - setting a parsed label removes a metadata label of the same name, and a metadata label
+ *   is not set over a parsed one; stream labels are hidden by either;
+ * - parsers rename a key that exists as a stream label or metadata to `<key>_extracted`
+ *   (they do that themselves, through `baseHas`/`hasMetadata`), and skip a key this entry
+ *   already extracted (`isExtracted`: the first occurrence wins, across all parsers).
+ *
+ * One builder serves one stream and is reset per entry: the hot path reuses its arrays and
+ * only allocates when a label set is seen for the first time (results are cached by a
+ * signature of the categorised labels).
+ */
+import { canonicalLabels, type LabelPair, type Labels } from '../../core/index.js';
+
+export const ERROR_LABEL = '__error__';
+export const ERROR_DETAILS_LABEL = '__error_details__';
+/** Loki's internal marker; `keep` never removes it. */
+export const PRESERVE_ERROR_LABEL = '__preserve_error__';
+export const DUPLICATE_SUFFIX = '_extracted';
+
+export const ERR_JSON = 'JSONParserErr';
+export const ERR_LOGFMT = 'LogfmtParserErr';
+export const ERR_SAMPLE_EXTRACTION = 'SampleExtractionErr';
+export const ERR_LABEL_FILTER = 'LabelFilterErr';
+export const ERR_TEMPLATE_FORMAT = 'TemplateFormatErr';
+
+/** A label set as the pipeline hands it out: sorted, with its key and its categories. */
+export interface LabelSet {
+  readonly labels: Labels;
+  readonly key: string;
+  readonly structuredMetadata: Labels;
+  readonly parsed: Labels;
+}
+
+const NO_LABELS: Labels = Object.freeze([]) as Labels;
+
+function byName(a: LabelPair, b: LabelPair): number {
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
+
+export function labelSetOf(labels: Labels, structuredMetadata: Labels = NO_LABELS, parsed: Labels = NO_LABELS): LabelSet {
+  return { labels, key: canonicalLabels(labels), structuredMetadata, parsed };
+}
+
+export const EMPTY_LABEL_SET: LabelSet = labelSetOf(NO_LABELS);
+
+/**
+ * Which labels parsers should extract ("only what the query needs"). `undefined` required
+ * means every key; `noLabels` means none (a metric query grouped `by ()` with no label used).
+ */
+export class ParserHints {
+  private readonly requiredList: readonly string[];
+
+  constructor(
+    readonly required: ReadonlySet<string> | undefined,
+    readonly noLabels: boolean,
+  ) {
+    this.requiredList = required ? [...required] : [];
+  }
+
+  static readonly ALL = new ParserHints(undefined, false);
+
+  shouldExtract(key: string): boolean {
+    return this.required === undefined || this.required.has(key);
+  }
+
+  /** Whether a nested JSON object whose flattened prefix is `prefix` can hold a needed key. */
+  shouldExtractPrefix(prefix: string): boolean {
+    if (this.required === undefined) return true;
+    for (const name of this.requiredList) if (name.startsWith(prefix)) return true;
+    return false;
+  }
+
+  get requiredCount(): number {
+    return this.requiredList.length;
+  }
+}
+
+/**
+ * Bounded cache of label-set results shared by all streams of one pipeline. Clearing when
+ * full keeps memory bounded for high-cardinality parsed labels (one entry per distinct set).
+ */
+export class LabelSetCache {
+  private readonly map = new Map<string, LabelSet>();
+  static readonly MAX_ENTRIES = 20_000;
+
+  get(signature: string): LabelSet | undefined {
+    return this.map.get(signature);
+  }
+
+  put(signature: string, value: LabelSet): void {
+    if (this.map.size >= LabelSetCache.MAX_ENTRIES) this.map.clear();
+    this.map.set(signature, value);
+  }
+}
+
+const CATEGORY_STREAM = 0;
+const CATEGORY_METADATA = 1;
+const CATEGORY_PARSED = 2;
+
+export class LabelsBuilder {
+  private readonly baseMap: Map<string, string>;
+  /** The stream's own result, used while an entry changes nothing. */
+  readonly baseResult: LabelSet;
+  private metaNames: string[] = [];
+  private metaValues: string[] = [];
+  private parsedNames: string[] = [];
+  private parsedValues: string[] = [];
+  private deleted: string[] = [];
+  /** Parsed names set during this entry, even if later deleted (Loki's "extracted" hints). */
+  private extracted: string[] = [];
+  private requiredFound = 0;
+  err = '';
+  errDetails = '';
+
+  // Scratch buffers for building results (reused).
+  private scratch: LabelPair[] = [];
+  private scratchCategory: number[] = [];
+  private baseGroupResult: LabelSet | undefined;
+
+  constructor(
+    readonly base: Labels,
+    readonly hints: ParserHints,
+    private readonly cache: LabelSetCache,
+  ) {
+    this.baseMap = new Map(base.map((l) => [l.name, l.value]));
+    this.baseResult = labelSetOf(base);
+  }
+
+  reset(): void {
+    this.metaNames.length = 0;
+    this.metaValues.length = 0;
+    this.parsedNames.length = 0;
+    this.parsedValues.length = 0;
+    this.deleted.length = 0;
+    this.extracted.length = 0;
+    this.requiredFound = 0;
+    this.err = '';
+    this.errDetails = '';
+  }
+
+  /** Adds an entry's structured metadata (error labels in metadata set the error state). */
+  addMetadata(metadata: Labels): void {
+    for (let i = 0; i < metadata.length; i++) {
+      let name = metadata[i].name;
+      const value = metadata[i].value;
+      if (this.baseMap.has(name)) name += DUPLICATE_SUFFIX;
+      if (name === ERROR_LABEL) this.err = value;
+      else if (name === ERROR_DETAILS_LABEL) this.errDetails = value;
+      else this.setMetadata(name, value);
+    }
+  }
+
+  private setMetadata(name: string, value: string): void {
+    if (this.parsedNames.indexOf(name) >= 0) return;
+    const i = this.metaNames.indexOf(name);
+    if (i >= 0) this.metaValues[i] = value;
+    else {
+      this.metaNames.push(name);
+      this.metaValues.push(value);
+    }
+  }
+
+  /** Whether the stream itself has the label (deleted or not: Loki's `BaseHas`). */
+  baseHas(name: string): boolean {
+    return this.baseMap.has(name);
+  }
+
+  hasMetadata(name: string): boolean {
+    return this.metaNames.indexOf(name) >= 0;
+  }
+
+  /** True when parsers must rename `name` to `name_extracted`. */
+  conflicts(name: string): boolean {
+    return this.baseMap.has(name) || this.metaNames.indexOf(name) >= 0;
+  }
+
+  isExtracted(name: string): boolean {
+    return this.extracted.indexOf(name) >= 0;
+  }
+
+  /** Loki's `NoLabels()`: nothing to extract, or everything needed already is. */
+  noLabelsToExtract(): boolean {
+    return this.hints.noLabels || this.allRequiredExtracted();
+  }
+
+  allRequiredExtracted(): boolean {
+    const n = this.hints.requiredCount;
+    return n > 0 && this.requiredFound >= n;
+  }
+
+  /** The current value of a label (parsed, metadata, then stream unless deleted). */
+  get(name: string): string | undefined {
+    let i = this.parsedNames.indexOf(name);
+    if (i >= 0) return this.parsedValues[i];
+    i = this.metaNames.indexOf(name);
+    if (i >= 0) return this.metaValues[i];
+    if (this.deleted.length > 0 && this.deleted.indexOf(name) >= 0) return undefined;
+    const v = this.baseMap.get(name);
+    return v === '' ? undefined : v;
+  }
+
+  /** Sets a parsed label (what parsers and label_format add). */
+  set(name: string, value: string): void {
+    const m = this.metaNames.indexOf(name);
+    if (m >= 0) {
+      this.metaNames.splice(m, 1);
+      this.metaValues.splice(m, 1);
+    }
+    const i = this.parsedNames.indexOf(name);
+    if (i >= 0) {
+      this.parsedValues[i] = value;
+      return;
+    }
+    this.parsedNames.push(name);
+    this.parsedValues.push(value);
+    if (this.extracted.indexOf(name) < 0) {
+      this.extracted.push(name);
+      if (this.hints.required?.has(name)) this.requiredFound++;
+    }
+  }
+
+  delete(name: string): void {
+    let i = this.parsedNames.indexOf(name);
+    if (i >= 0) {
+      this.parsedNames.splice(i, 1);
+      this.parsedValues.splice(i, 1);
+    }
+    i = this.metaNames.indexOf(name);
+    if (i >= 0) {
+      this.metaNames.splice(i, 1);
+      this.metaValues.splice(i, 1);
+    }
+    this.deleted.push(name);
+  }
+
+  setError(err: string, details: string | undefined): void {
+    this.err = err;
+    if (details !== undefined) this.errDetails = details;
+  }
+
+  hasError(): boolean {
+    return this.err !== '';
+  }
+
+  private changed(): boolean {
+    return this.parsedNames.length > 0 || this.metaNames.length > 0 || this.deleted.length > 0;
+  }
+
+  /**
+   * Every current label with its category, unsorted, into the scratch buffers: stream labels
+   * not deleted nor overridden, metadata, parsed, then the error pair.
+   */
+  private collect(): void {
+    const out = this.scratch;
+    const cats = this.scratchCategory;
+    out.length = 0;
+    cats.length = 0;
+    for (let i = 0; i < this.base.length; i++) {
+      const l = this.base[i];
+      if (this.deleted.length > 0 && this.deleted.indexOf(l.name) >= 0) continue;
+      if (this.metaNames.indexOf(l.name) >= 0 || this.parsedNames.indexOf(l.name) >= 0) continue;
+      out.push(l);
+      cats.push(CATEGORY_STREAM);
+    }
+    for (let i = 0; i < this.metaNames.length; i++) {
+      out.push({ name: this.metaNames[i], value: this.metaValues[i] });
+      cats.push(CATEGORY_METADATA);
+    }
+    for (let i = 0; i < this.parsedNames.length; i++) {
+      out.push({ name: this.parsedNames[i], value: this.parsedValues[i] });
+      cats.push(CATEGORY_PARSED);
+    }
+    if (this.err !== '') {
+      out.push({ name: ERROR_LABEL, value: this.err });
+      cats.push(CATEGORY_PARSED);
+    }
+    if (this.errDetails !== '') {
+      out.push({ name: ERROR_DETAILS_LABEL, value: this.errDetails });
+      cats.push(CATEGORY_PARSED);
+    }
+  }
+
+  /** The current labels as a map (template data): includes the error pair. */
+  toRecord(): Record<string, string> {
+    this.collect();
+    const rec: Record<string, string> = {};
+    for (const l of this.scratch) rec[l.name] = l.value;
+    return rec;
+  }
+
+  /** Current labels, unsorted (what `keep` walks). */
+  currentLabels(): LabelPair[] {
+    this.collect();
+    return this.scratch.slice();
+  }
+
+  /** The full result of the entry (stream + metadata + parsed + errors), cached. */
+  result(): LabelSet {
+    if (!this.changed() && this.err === '' && this.errDetails === '') return this.baseResult;
+    this.collect();
+    const out = this.scratch;
+    const cats = this.scratchCategory;
+    let sig = 'R';
+    for (let i = 0; i < out.length; i++) {
+      const { name, value } = out[i];
+      sig += `${cats[i]}${name.length}:${name}${value.length}:${value}`;
+    }
+    const cached = this.cache.get(sig);
+    if (cached) return cached;
+    const labels: LabelPair[] = [];
+    const meta: LabelPair[] = [];
+    const parsed: LabelPair[] = [];
+    for (let i = 0; i < out.length; i++) {
+      const l = { name: out[i].name, value: out[i].value };
+      labels.push(l);
+      if (cats[i] === CATEGORY_METADATA) meta.push(l);
+      else if (cats[i] === CATEGORY_PARSED) parsed.push(l);
+    }
+    labels.sort(byName);
+    meta.sort(byName);
+    parsed.sort(byName);
+    const res = labelSetOf(labels, meta, parsed);
+    this.cache.put(sig, res);
+    return res;
+  }
+
+  /**
+   * The labels of a sample under a range aggregation's grouping (Loki's `GroupedLabels`): an
+   * entry with an error keeps all its labels (so the engine can report it); `noLabels` gives
+   * the empty set; `by` keeps the listed labels, `without` drops them.
+   */
+  groupedResult(groups: readonly string[], without: boolean, noLabels: boolean): LabelSet {
+    if (this.err !== '') return this.result();
+    if (noLabels) return EMPTY_LABEL_SET;
+    if (!this.changed()) {
+      if (groups.length === 0) return this.baseResult;
+      this.baseGroupResult ??= this.groupOf(groups, without);
+      return this.baseGroupResult;
+    }
+    if (groups.length === 0) return this.result();
+    return this.groupOf(groups, without);
+  }
+
+  private groupOf(groups: readonly string[], without: boolean): LabelSet {
+    const out = this.scratch;
+    out.length = 0;
+    if (without) {
+      for (const l of this.base) {
+        if (this.deleted.indexOf(l.name) >= 0) continue;
+        if (this.metaNames.indexOf(l.name) >= 0 || this.parsedNames.indexOf(l.name) >= 0) continue;
+        if (groups.indexOf(l.name) >= 0) continue;
+        out.push(l);
+      }
+      for (let i = 0; i < this.metaNames.length; i++) {
+        if (groups.indexOf(this.metaNames[i]) < 0) out.push({ name: this.metaNames[i], value: this.metaValues[i] });
+      }
+      for (let i = 0; i < this.parsedNames.length; i++) {
+        if (groups.indexOf(this.parsedNames[i]) < 0) out.push({ name: this.parsedNames[i], value: this.parsedValues[i] });
+      }
+    } else {
+      for (const g of groups) {
+        // Loki looks at deletions first: a deleted name is not grouped on even if re-added.
+        if (this.deleted.indexOf(g) >= 0) continue;
+        let i = this.metaNames.indexOf(g);
+        if (i >= 0) {
+          out.push({ name: g, value: this.metaValues[i] });
+          continue;
+        }
+        i = this.parsedNames.indexOf(g);
+        if (i >= 0) {
+          out.push({ name: g, value: this.parsedValues[i] });
+          continue;
+        }
+        const v = this.baseMap.get(g);
+        if (v !== undefined && v !== '') out.push({ name: g, value: v });
+      }
+    }
+    let sig = 'G';
+    for (const { name, value } of out) sig += `${name.length}:${name}${value.length}:${value}`;
+    const cached = this.cache.get(sig);
+    if (cached) return cached;
+    const labels = out.map((l) => ({ name: l.name, value: l.value })).sort(byName);
+    const res = labelSetOf(labels);
+    this.cache.put(sig, res);
+    return res;
+  }
+}

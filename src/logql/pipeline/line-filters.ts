@@ -1,0 +1,202 @@
+/**
+ * Line filters (`|=`, `!=`, `|~`, `!~`, `|>`, `!>`, `ip()`, `or` chains) compiled to small
+ * test objects, plus the byte-level block prefilter built from the leading ones.
+ *
+ * - A substring filter is `String.prototype.includes`, never a regex.
+ * - A regex filter runs `compileRe2` (unanchored), behind a cheap `includes` check of a
+ *   literal every match must contain, when the pattern has one.
+ */
+import { LokiError, compileRe2, literalPrefilter } from '../../core/index.js';
+import type { LineFilterOperand, LineFilterStage } from '../syntax/ast.js';
+import { IPFilter } from './ip.js';
+import { PatternMatcher } from './pattern.js';
+
+export interface LineTest {
+  test(line: string): boolean;
+}
+
+class ContainsTest implements LineTest {
+  constructor(readonly needle: string) {}
+  test(line: string): boolean {
+    return line.includes(this.needle);
+  }
+}
+
+class RegexTest implements LineTest {
+  constructor(
+    private readonly re: RegExp,
+    /** A literal every match contains, checked first (undefined when there is none). */
+    private readonly required: string | undefined,
+  ) {}
+  test(line: string): boolean {
+    if (this.required !== undefined && !line.includes(this.required)) return false;
+    return this.re.test(line);
+  }
+}
+
+class PatternTest implements LineTest {
+  constructor(private readonly matcher: PatternMatcher) {}
+  test(line: string): boolean {
+    return this.matcher.test(line);
+  }
+}
+
+class IPTest implements LineTest {
+  constructor(private readonly ip: IPFilter) {}
+  test(line: string): boolean {
+    return this.ip.matchesIn(line);
+  }
+}
+
+class NotTest implements LineTest {
+  constructor(private readonly inner: LineTest) {}
+  test(line: string): boolean {
+    return !this.inner.test(line);
+  }
+}
+
+class AnyTest implements LineTest {
+  constructor(private readonly tests: readonly LineTest[]) {}
+  test(line: string): boolean {
+    for (let i = 0; i < this.tests.length; i++) if (this.tests[i].test(line)) return true;
+    return false;
+  }
+}
+
+class AllTest implements LineTest {
+  constructor(private readonly tests: readonly LineTest[]) {}
+  test(line: string): boolean {
+    for (let i = 0; i < this.tests.length; i++) if (!this.tests[i].test(line)) return false;
+    return true;
+  }
+}
+
+function compileRegexTest(pattern: string): LineTest {
+  const re = compileRe2(pattern);
+  return new RegexTest(re, literalPrefilter(pattern));
+}
+
+/** The positive test of one operand under an operator family. */
+function operandTest(op: LineFilterStage['op'], operand: LineFilterOperand): LineTest {
+  if (operand.ip) {
+    if (op !== '|=' && op !== '!=') throw new LokiError('parse_error', 'ip: invalid operation');
+    return new IPTest(IPFilter.compile(operand.match));
+  }
+  switch (op) {
+    case '|=':
+    case '!=':
+      return new ContainsTest(operand.match);
+    case '|~':
+    case '!~':
+      return compileRegexTest(operand.match);
+    case '|>':
+    case '!>':
+      return new PatternTest(PatternMatcher.forLineFilter(operand.match));
+  }
+}
+
+/** Compiles one line filter stage (an `or` chain keeps a line when any operand matches). */
+export function compileLineFilter(stage: LineFilterStage): LineTest {
+  const tests = stage.operands.map((o) => operandTest(stage.op, o));
+  const positive = tests.length === 1 ? tests[0] : new AnyTest(tests);
+  const negated = stage.op === '!=' || stage.op === '!~' || stage.op === '!>';
+  return negated ? new NotTest(positive) : positive;
+}
+
+/** ANDs several compiled filters (consecutive filters after reordering). */
+export function allOf(tests: readonly LineTest[]): LineTest {
+  return tests.length === 1 ? tests[0] : new AllTest(tests);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Block prefilter
+
+export interface BlockLines {
+  readonly length: number;
+  readonly lines: Buffer;
+  readonly lineOffsets: Uint32Array;
+}
+
+export type BlockFilterFn = (block: BlockLines) => Uint8Array | undefined;
+
+/**
+ * What a line filter requires of the raw bytes: every needle of `anyOf` absent (negated) or at
+ * least one present. Regexes contribute their required literal (a necessary condition, so a
+ * line the prefilter rejects is one the filter drops).
+ */
+interface ByteCondition {
+  readonly negated: boolean;
+  readonly anyOf: readonly Buffer[];
+}
+
+function byteCondition(stage: LineFilterStage): ByteCondition | undefined {
+  const needles: Buffer[] = [];
+  for (const o of stage.operands) {
+    if (o.ip) return undefined;
+    let literal: string | undefined;
+    if (stage.op === '|=' || stage.op === '!=') literal = o.match;
+    else if (stage.op === '|~') literal = literalPrefilter(o.match);
+    // A U+FFFD needle may match an invalid byte sequence in the decoded line but not in the bytes.
+    if (literal === undefined || literal.includes('\ufffd')) return undefined;
+    // An empty needle is in every line: `|= ""` keeps all, `!= ""` drops all.
+    needles.push(Buffer.from(literal, 'utf8'));
+  }
+  if (stage.op === '|=' || stage.op === '|~') return { negated: false, anyOf: needles };
+  if (stage.op === '!=') return { negated: true, anyOf: needles };
+  return undefined;
+}
+
+/** Index of the entry holding byte `pos`: the last `i` with `offsets[i] <= pos`. */
+function entryAt(offsets: Uint32Array, length: number, pos: number): number {
+  let lo = 0;
+  let hi = length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >>> 1;
+    if (offsets[mid] <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Sets `hits[i] = 1` for each entry whose line contains `needle` (the match may not span lines). */
+function markContaining(block: BlockLines, needle: Buffer, hits: Uint8Array): void {
+  const { lines, lineOffsets, length } = block;
+  if (needle.length === 0) {
+    hits.fill(1);
+    return;
+  }
+  let from = lineOffsets[0];
+  const end = lineOffsets[length];
+  while (from < end) {
+    const pos = lines.indexOf(needle, from);
+    if (pos < 0 || pos + needle.length > end) return;
+    const i = entryAt(lineOffsets, length, pos);
+    if (pos + needle.length <= lineOffsets[i + 1]) {
+      hits[i] = 1;
+      from = lineOffsets[i + 1];
+    } else {
+      from = pos + 1; // spans into the next line: look again from just after
+    }
+  }
+}
+
+/**
+ * Builds the block prefilter from the filters that run first on the raw line; undefined when
+ * none of them can be decided on bytes.
+ */
+export function buildBlockFilter(leading: readonly LineFilterStage[]): BlockFilterFn | undefined {
+  const conditions = leading.map(byteCondition).filter((c): c is ByteCondition => c !== undefined);
+  if (conditions.length === 0) return undefined;
+  return (block) => {
+    const n = block.length;
+    if (n === 0) return undefined;
+    const mask = new Uint8Array(n).fill(1);
+    const hits = new Uint8Array(n);
+    for (const c of conditions) {
+      hits.fill(0);
+      for (const needle of c.anyOf) markContaining(block, needle, hits);
+      for (let i = 0; i < n; i++) if ((hits[i] === 1) === c.negated) mask[i] = 0;
+    }
+    return mask;
+  };
+}
