@@ -8,6 +8,8 @@ import { errorHandler, sendError } from './errors.js';
 import { registerPushRoutes } from './push.js';
 import { registerOpsRoutes } from './ops.js';
 import { registerMetadataRoutes } from './metadata.js';
+import { registerQueryRoutes } from './query.js';
+import { registerTailRoutes } from './tail.js';
 
 export interface ServerDeps {
   config: Config;
@@ -46,5 +48,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerPushRoutes(app, deps);
   registerOpsRoutes(app, deps);
   registerMetadataRoutes(app, deps);
+  registerQueryRoutes(app, deps);
+  registerTailRoutes(app, deps);
   return app;
 }
