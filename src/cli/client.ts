@@ -57,8 +57,9 @@ export function parseAddr(addr: string): URL {
 
 /** Why a request never got an answer, in a form a user can act on. */
 export function unreachable(base: URL, e: unknown): CliError {
-  const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-  const why = cause?.code ?? cause?.message ?? (e as Error).message;
+  // fetch wraps the socket error in `cause`; ws reports it directly.
+  const err = e as { code?: string; message?: string; cause?: { code?: string; message?: string } };
+  const why = err.cause?.code ?? err.cause?.message ?? err.code ?? err.message;
   return new CliError(`cannot reach the server at ${base.origin} (${why}); is 'logstore serve' running there?`, EXIT_FAILURE);
 }
 

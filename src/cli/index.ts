@@ -6,6 +6,10 @@ const USAGE = `Usage: logstore <command> [options]
 
 Commands:
   serve        run the server (Loki HTTP API)
+  query        run a LogQL query and print lines or a table
+  labels       list label names, or the values of one label
+  series       list the streams matching selectors
+  tail         follow a log query live
   push         push lines from stdin or files, or follow files (--follow)
   demo         push a realistic e-commerce workload and print queries to try
 
@@ -17,6 +21,10 @@ Exit codes: 0 success, 1 failure while running (server unreachable or failing, I
 // Loaded on demand: client commands start without loading the server (fastify, LevelDB).
 const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
   serve: async (args) => (await import('./serve.js')).serve(args),
+  query: async (args) => (await import('./query.js')).query(args),
+  labels: async (args) => (await import('./query.js')).labels(args),
+  series: async (args) => (await import('./query.js')).series(args),
+  tail: async (args) => (await import('./query.js')).tail(args),
   push: async (args) => (await import('./push.js')).push(args),
   demo: async (args) => (await import('./demo.js')).demo(args),
 };
