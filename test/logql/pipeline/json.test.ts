@@ -1,0 +1,124 @@
+import { describe, expect, it } from 'vitest';
+import { labelsToRecord } from '../../../src/core/index.js';
+import { labelsAfter, lineAfter, run } from './helpers.js';
+
+const MALFORMED_OBJECT = "Value looks like object, but can't find closing '}' symbol";
+const MALFORMED_ARRAY = "Value is array, but can't find closing ']' symbol";
+
+describe('| json', () => {
+  it('flattens leaves into sanitised labels', () => {
+    const line = JSON.stringify({
+      level: 'info', status: 200, ok: true, n: null, arr: [1, 2], obj: { a: { b: 'c' } },
+      'k8s.pod': 'p', '9x': 'y', 'a-b': 'z', ' sp ': 's',
+    }).replace('"status":200', '"status":200,"f":1.50');
+    expect(labelsAfter('{app="a"} | json', line)).toEqual({
+      app: 'a', level: 'info', status: '200', f: '1.50', ok: 'true', obj_a_b: 'c',
+      k8s_pod: 'p', _9x: 'y', a_b: 'z', sp: 's',
+    });
+  });
+
+  it('unescapes strings', () => {
+    expect(labelsAfter('{app="a"} | json', String.raw`{"m":"a\"b\\c\nd","u":"caf\u00e9 \ud83d\ude00"}`)).toEqual({
+      app: 'a', m: 'a"b\\c\nd', u: 'café 😀',
+    });
+    // An invalid escape gives an empty value, not an error.
+    expect(labelsAfter('{app="a"} | json', String.raw`{"m":"a\x","n":"ok"}`)).toEqual({ app: 'a', m: '', n: 'ok' });
+  });
+
+  it('renames conflicts with stream labels and metadata to _extracted', () => {
+    expect(labelsAfter('{app="a"} | json', '{"app":"b"}')).toEqual({ app: 'a', app_extracted: 'b' });
+    const r = run('{app="a"} | json', '{"trace":"t2"}', { app: 'a' }, { trace: 't1' })!;
+    expect(labelsToRecord(r.labels)).toEqual({ app: 'a', trace: 't1', trace_extracted: 't2' });
+    expect(r.structuredMetadata).toEqual([{ name: 'trace', value: 't1' }]);
+    expect(r.parsed).toEqual([{ name: 'trace_extracted', value: 't2' }]);
+    // Stream, metadata and parsed `k`: the stream keeps `k`, the parsed value wins `k_extracted`.
+    const all = run('{app="a"} | json', '{"k":"p"}', { app: 'a', k: 's' }, { k: 'm' })!;
+    expect(labelsToRecord(all.labels)).toEqual({ app: 'a', k: 's', k_extracted: 'p' });
+    expect(all.structuredMetadata).toEqual([]);
+  });
+
+  it('keeps the first occurrence of a key, across parsers', () => {
+    expect(labelsAfter('{app="a"} | json', '{"a":"1","a":"2"}')).toEqual({ app: 'a', a: '1' });
+    expect(labelsAfter('{app="a"} | json | logfmt', '{"a":"1"} a=2 b=3')).toEqual({ app: 'a', a: '1', b: '3' });
+  });
+
+  it.each([
+    ['not json', MALFORMED_OBJECT, {}],
+    ['', MALFORMED_OBJECT, {}],
+    ['{"a":1', MALFORMED_ARRAY, { a: '1' }],
+    ['{"a":1,', MALFORMED_ARRAY, { a: '1' }],
+    ['{"a":tru}', 'Unknown value type', {}],
+    ['{"a" 1}', 'Malformed JSON error', {}],
+    ['{"a":"x}', 'Value is string, but can\'t find closing \'"\' symbol', {}],
+    ['{"a":1 "b":2}', MALFORMED_OBJECT, { a: '1' }],
+    ['{"a":{"b":1}', MALFORMED_ARRAY, { a_b: '1' }],
+    ['{"a":{"b" 1}}', 'Malformed JSON error', {}],
+  ])('invalid %j → JSONParserErr %j, keeping labels found before', (line, details, before) => {
+    expect(labelsAfter('{app="a"} | json', line)).toEqual({
+      app: 'a', ...before, __error__: 'JSONParserErr', __error_details__: details,
+    });
+  });
+
+  it('is as lenient as Loki\'s scanner', () => {
+    expect(labelsAfter('{app="a"} | json', '{}')).toEqual({ app: 'a' });
+    expect(labelsAfter('{app="a"} | json', '{"a":1,}')).toEqual({ app: 'a', a: '1' });
+    expect(labelsAfter('{app="a"} | json', ' {"a":"x"} trailing')).toEqual({ app: 'a', a: 'x' });
+    expect(labelsAfter('{app="a"} | json', '{"a":1x}')).toEqual({ app: 'a', a: '1x' });
+  });
+
+  it('lets __error__ filters see parse failures', () => {
+    expect(lineAfter('{app="a"} | json | __error__=""', 'nope')).toBe('dropped');
+    expect(lineAfter('{app="a"} | json | __error__!=""', 'nope')).toBe('nope');
+    expect(lineAfter('{app="a"} | __error__="" | json', 'nope')).toBe('nope');
+  });
+});
+
+describe('| json with parameters', () => {
+  const line = '{"level":"info","status":200,"items":["i0","i1"],"a":{"b":"c"},"x.y":"dot","n":null}';
+
+  it('extracts only the listed paths', () => {
+    expect(
+      labelsAfter(
+        '{app="a"} | json lvl="level", code="status", first="items[0]", nested="a.b", raw="a", list="items", missing="nope", quoted=`["x.y"]`, n, level',
+        line,
+      ),
+    ).toEqual({
+      app: 'a', lvl: 'info', code: '200', first: 'i0', nested: 'c', raw: '{"b":"c"}', list: '["i0","i1"]',
+      missing: '', quoted: 'dot', n: '', level: 'info',
+    });
+  });
+
+  it('marks lines that cannot be JSON, without details', () => {
+    expect(labelsAfter('{app="a"} | json a', 'x{"a":1}')).toEqual({ app: 'a', __error__: 'JSONParserErr' });
+    expect(labelsAfter('{app="a"} | json a', '')).toEqual({ app: 'a' });
+  });
+
+  it('renames conflicts', () => {
+    expect(labelsAfter('{app="a"} | json app="v"', '{"v":"x"}')).toEqual({ app: 'a', app_extracted: 'x' });
+  });
+});
+
+describe('| unpack', () => {
+  it('replaces the line with _entry and adds the other string fields', () => {
+    const r = run('{app="a"} | unpack', '{"_entry":"original line","foo":"bar","num":1}')!;
+    expect(r.line).toBe('original line');
+    expect(labelsToRecord(r.labels)).toEqual({ app: 'a', foo: 'bar' });
+  });
+
+  it('does nothing without _entry (quirk)', () => {
+    const r = run('{app="a"} | unpack', '{"foo":"bar"}')!;
+    expect(r.line).toBe('{"foo":"bar"}');
+    expect(labelsToRecord(r.labels)).toEqual({ app: 'a' });
+  });
+
+  it('needs an object', () => {
+    expect(labelsAfter('{app="a"} | unpack', '[1]')).toEqual({
+      app: 'a', __error__: 'JSONParserErr', __error_details__: 'expecting json object(6), but it is not',
+    });
+    expect(labelsAfter('{app="a"} | unpack', '')).toEqual({ app: 'a' });
+  });
+
+  it('renames conflicts', () => {
+    expect(labelsAfter('{app="a"} | unpack', '{"_entry":"x","app":"b"}')).toEqual({ app: 'a', app_extracted: 'b' });
+  });
+});
