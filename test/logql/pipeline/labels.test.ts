@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { labelsFromRecord, labelsToRecord } from '../../../src/core/index.js';
+import { buildPipeline } from '../../../src/logql/pipeline/index.js';
+import { labelsAfter, logQuery, run } from './helpers.js';
+
+describe('structured metadata during the pipeline', () => {
+  it('is visible as labels, in its own category', () => {
+    const r = run('{app="a"}', 'x', { app: 'a' }, { trace: 't' })!;
+    expect(labelsToRecord(r.labels)).toEqual({ app: 'a', trace: 't' });
+    expect(r.structuredMetadata).toEqual([{ name: 'trace', value: 't' }]);
+    expect(r.parsed).toEqual([]);
+    expect(r.labelsKey).toBe('{app="a", trace="t"}');
+  });
+
+  it('moves to _extracted when the stream has the name', () => {
+    const r = run('{app="a"}', 'x', { app: 'a' }, { app: 'm' })!;
+    expect(labelsToRecord(r.labels)).toEqual({ app: 'a', app_extracted: 'm' });
+    expect(r.structuredMetadata).toEqual([{ name: 'app_extracted', value: 'm' }]);
+  });
+
+  it('can be filtered, dropped and overridden', () => {
+    expect(labelsAfter('{app="a"} | trace="t"', 'x', { app: 'a' }, { trace: 't' })).toEqual({ app: 'a', trace: 't' });
+    expect(labelsAfter('{app="a"} | trace="u"', 'x', { app: 'a' }, { trace: 't' })).toBe('dropped');
+    expect(labelsAfter('{app="a"} | drop trace', 'x', { app: 'a' }, { trace: 't' })).toEqual({ app: 'a' });
+    const r = run('{app="a"} | label_format trace="x"', 'x', { app: 'a' }, { trace: 't' })!;
+    expect(labelsToRecord(r.labels)).toEqual({ app: 'a', trace: 'x' });
+    expect(r.structuredMetadata).toEqual([]);
+    expect(r.parsed).toEqual([{ name: 'trace', value: 'x' }]);
+  });
+});
+
+describe('pipelines', () => {
+  it('is a no-op without stages, and not otherwise', () => {
+    expect(buildPipeline([]).isNoop).toBe(true);
+    expect(buildPipeline([]).blockFilter).toBeUndefined();
+    expect(buildPipeline(logQuery('{app="a"} | json').stages).isNoop).toBe(false);
+  });
+
+  it('reuses one result per label set (keyed in the order the line gives them)', () => {
+    const sp = buildPipeline(logQuery('{app="a"} | logfmt').stages).forStream(labelsFromRecord({ app: 'a' }));
+    const first = sp.process(1n, 'level=info a=1', [])!;
+    const second = sp.process(2n, 'level=info a=1', [])!;
+    const reordered = sp.process(2n, 'a=1 level=info', [])!;
+    const other = sp.process(3n, 'level=warn a=1', [])!;
+    expect(second.labels).toBe(first.labels);
+    expect(reordered.labelsKey).toBe(first.labelsKey);
+    expect(other.labelsKey).toBe('{a="1", app="a", level="warn"}');
+  });
+
+  it('specialises per stream', () => {
+    const p = buildPipeline(logQuery('{app="a"} | logfmt').stages);
+    const a = p.forStream(labelsFromRecord({ app: 'a' }));
+    expect(p.forStream(labelsFromRecord({ app: 'a' }))).toBe(a);
+    const b = p.forStream(labelsFromRecord({ app: 'b' }));
+    expect(b.process(1n, 'app=x', [])!.labelsKey).toBe('{app="b", app_extracted="x"}');
+    expect(a.process(1n, 'k=x', [])!.labelsKey).toBe('{app="a", k="x"}');
+  });
+});
