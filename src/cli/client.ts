@@ -89,10 +89,10 @@ export class LokiClient {
   }
 
   /** GET a JSON endpoint; throws `ServerError` with the server's text on non-2xx. */
-  async getJson<T>(path: string, params: URLSearchParams): Promise<T> {
+  async getJson<T>(path: string, params: URLSearchParams, headers: Record<string, string> = {}): Promise<T> {
     let res: Response;
     try {
-      res = await fetch(this.url(path, params), { headers: this.headers() });
+      res = await fetch(this.url(path, params), { headers: this.headers(headers) });
     } catch (e) {
       throw unreachable(this.base, e);
     }

@@ -62,7 +62,10 @@ export async function demo(argv: string[]): Promise<number> {
   const writeTracesUntil = async (until: Nanos): Promise<void> => {
     while (t <= until) {
       const trace = workload.nextTrace(t);
-      if (trace.kind === 'incident') latestIncident = trace;
+      // Prefer an incident whose every line is already in the past, so its query finds them all.
+      if (trace.kind === 'incident' && (!latestIncident || trace.lines[trace.lines.length - 1].tsNs <= start)) {
+        latestIncident = trace;
+      }
       for (const l of trace.lines) {
         const pending = pusher.add(workload.streams[l.stream].labels, l.tsNs, l.line);
         if (pending) await pending;

@@ -58,8 +58,24 @@ function without(labels: LabelMap, drop: LabelMap): LabelMap {
 export interface PrintedEntry {
   /** Nanoseconds, as the API's decimal string. */
   ts: string;
+  /** The stream's (indexed) labels. */
   labels: LabelMap;
   line: string;
+  /** Structured metadata and parsed labels, when the server categorised them. */
+  extra?: EntryExtras;
+}
+
+/** The third element of a value under Loki's `categorize-labels` encoding. */
+export interface EntryExtras {
+  structuredMetadata?: LabelMap;
+  parsed?: LabelMap;
+}
+
+/** Asks the server to keep structured metadata and parsed labels apart from stream labels. */
+export const CATEGORIZE_HEADER = { 'X-Loki-Response-Encoding-Flags': 'categorize-labels' };
+
+function nonEmpty(m: LabelMap | undefined): LabelMap | undefined {
+  return m && Object.keys(m).length > 0 ? m : undefined;
 }
 
 /** Time for people: UTC, milliseconds. */
@@ -93,7 +109,13 @@ export class EntryPrinter {
         break;
       case 'jsonl': {
         const ns = parseNanosString(e.ts);
-        text = JSON.stringify({ timestamp: ns === undefined ? e.ts : formatRFC3339Nano(ns), labels: e.labels, line: e.line });
+        text = JSON.stringify({
+          timestamp: ns === undefined ? e.ts : formatRFC3339Nano(ns),
+          labels: e.labels,
+          structuredMetadata: nonEmpty(e.extra?.structuredMetadata),
+          parsed: nonEmpty(e.extra?.parsed),
+          line: e.line,
+        });
         break;
       }
       default: {

@@ -7,7 +7,7 @@ import { formatRFC3339Nano, type Nanos, nowNanos, parseNanosString } from '../co
 import { CLIENT_FLAGS, LokiClient, ServerError, errorText, unreachable } from './client.js';
 import { CliError, type CommandSpec, EXIT_FAILURE, UsageError, parseFlags, usage } from './flags.js';
 import {
-  EntryPrinter, type LabelMap, type OutputMode, type PrintedEntry, commonLabels, formatLabels, parseOutputMode,
+  CATEGORIZE_HEADER, EntryPrinter, type EntryExtras, type LabelMap, type OutputMode, type PrintedEntry, commonLabels, formatLabels, parseOutputMode,
   table, useColor,
 } from './output.js';
 import { parseDurationFlag, parseIntFlag, parseTimeFlag } from './values.js';
@@ -76,7 +76,7 @@ export const QUERY: CommandSpec<typeof QUERY_FLAGS> = {
 
 interface StreamResult {
   stream: LabelMap;
-  values: [string, string, ...unknown[]][];
+  values: [string, string, EntryExtras?][];
 }
 interface MatrixResult {
   metric: LabelMap;
@@ -121,7 +121,7 @@ export async function query(argv: string[]): Promise<number> {
     params.set('step', `${step / 1_000_000n}ms`);
   }
   const client = new LokiClient({ addr: flags.addr!, tenant: flags.tenant });
-  const res = await client.getJson<QueryResponse>('/loki/api/v1/query_range', params);
+  const res = await client.getJson<QueryResponse>('/loki/api/v1/query_range', params, CATEGORIZE_HEADER);
   for (const w of res.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
   const data = res.data;
   if (data.resultType === 'streams') printStreams(data.result, direction, output, flags.quiet);
@@ -132,7 +132,7 @@ export async function query(argv: string[]): Promise<number> {
 function printStreams(result: StreamResult[], direction: 'forward' | 'backward', mode: OutputMode, quiet: boolean): void {
   const entries: (PrintedEntry & { ns: bigint })[] = [];
   for (const s of result) {
-    for (const v of s.values) entries.push({ ts: v[0], ns: parseNanosString(v[0]) ?? 0n, labels: s.stream, line: v[1] });
+    for (const v of s.values) entries.push({ ts: v[0], ns: parseNanosString(v[0]) ?? 0n, labels: s.stream, line: v[1], extra: v[2] });
   }
   // Each stream is in order already; the merge across streams is ours to do.
   const sign = direction === 'forward' ? 1 : -1;
@@ -308,7 +308,7 @@ export async function tail(argv: string[]): Promise<number> {
   const printer = new EntryPrinter(process.stdout, output, useColor(process.stdout));
 
   return new Promise<number>((resolve, reject) => {
-    const ws = new WebSocket(url, { headers: client.headers() });
+    const ws = new WebSocket(url, { headers: client.headers(CATEGORIZE_HEADER) });
     let stopping = false;
     const stop = () => {
       stopping = true;
@@ -338,7 +338,7 @@ export async function tail(argv: string[]): Promise<number> {
         return;
       }
       for (const s of msg.streams ?? []) {
-        for (const v of s.values) printer.print({ ts: v[0], labels: s.stream, line: v[1] });
+        for (const v of s.values) printer.print({ ts: v[0], labels: s.stream, line: v[1], extra: v[2] });
       }
       const dropped = msg.dropped_entries ?? [];
       if (dropped.length) {
