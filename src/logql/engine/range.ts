@@ -7,7 +7,7 @@
 import {
   type EntryIterator, type LabelPair, type Labels, LokiError, canonicalLabels, getLabel, newMatcher,
 } from '../../core/index.js';
-import type { LabelMatcher, RangeAggregationExpr } from '../syntax/ast.js';
+import type { LabelFilter, LabelMatcher, RangeAggregationExpr } from '../syntax/ast.js';
 import { buildSampleExtractor, type SampleExtractor, type StreamSampleExtractor } from '../pipeline/index.js';
 import { ABORT_CHECK_EVERY, type QueryContext, type StepEvaluator, type Vector } from './context.js';
 import { evalRangeFunction, type Window } from './functions.js';
@@ -72,6 +72,30 @@ export function absentLabels(matchers: readonly LabelMatcher[]): Labels {
   return pairs.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
+/** Whether a label filter tree selects entries by a non-empty `__error__`. */
+function selectsErrors(f: LabelFilter): boolean {
+  switch (f.kind) {
+    case 'string':
+      return f.matcher.name === ERROR_LABEL && !newMatcher(f.matcher.type, f.matcher.name, f.matcher.value).matches('');
+    case 'and':
+    case 'or':
+      return selectsErrors(f.left) || selectsErrors(f.right);
+    default:
+      return false;
+  }
+}
+
+/**
+ * Whether the query asks for errored entries explicitly (`| __error__!=""`,
+ * `| __error__="JSONParserErr"`): then, as with Loki's `__preserve_error__`, series carrying
+ * `__error__` are results rather than a failure.
+ */
+function preservesErrors(expr: RangeAggregationExpr): boolean {
+  const { selector, unwrap } = expr.range;
+  for (const s of selector.stages) if (s.type === 'labelFilter' && selectsErrors(s.filter)) return true;
+  return unwrap !== undefined && unwrap.postFilters.some(selectsErrors);
+}
+
 /** Whether the selection can skip the pipeline: no stage, no unwrap, value 1 or line bytes. */
 function needsExtractor(expr: RangeAggregationExpr): boolean {
   return expr.range.selector.stages.length > 0 || expr.range.unwrap !== undefined || expr.grouping !== undefined;
@@ -85,6 +109,7 @@ export class RangeAggregationEvaluator implements StepEvaluator {
   private readonly rangeNs: number;
   private readonly rangeSeconds: number;
   private readonly byteValues: boolean;
+  private readonly errorsAreResults: boolean;
   /** Absolute ns of relative time 0: the first instant any window can include. */
   private base = 0n;
   private batches: EntryBatches | undefined;
@@ -108,6 +133,7 @@ export class RangeAggregationEvaluator implements StepEvaluator {
     this.rangeNs = Number(expr.range.range);
     this.rangeSeconds = this.rangeNs / 1e9;
     this.byteValues = expr.op === 'bytes_over_time' || expr.op === 'bytes_rate';
+    this.errorsAreResults = preservesErrors(expr);
   }
 
   private async open(): Promise<void> {
@@ -205,7 +231,7 @@ export class RangeAggregationEvaluator implements StepEvaluator {
         if (buf.head === buf.ts.length) this.series.delete(buf.key);
         continue;
       }
-      if (buf.errorType !== undefined) throw pipelineError(buf.labels, buf.errorType);
+      if (buf.errorType !== undefined && !this.errorsAreResults) throw pipelineError(buf.labels, buf.errorType);
       if (op === 'absent_over_time') return [];
       w.ts = buf.ts;
       w.values = buf.values;
