@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Direction, type EntryIterator, type Labels, LokiError, type LogEntry } from '../../src/core/index.js';
+import { type Direction, type EntryIterator, type Labels, LokiError, type LogEntry, MergeIterator } from '../../src/core/index.js';
 import { MemChunk, type BlockView } from '../../src/storage/index.js';
 
 type Row = LogEntry;
@@ -70,7 +70,7 @@ function fill(chunk: MemChunk, rows: Row[]): MemChunk {
 const key = (r: Row) => `${r.ts}|${r.line}|${JSON.stringify(r.metadata)}`;
 
 describe('MemChunk', () => {
-  for (const codec of ['zstd', 'gzip', 'none']) {
+  for (const codec of ['zstd', 'zstd-dense', 'gzip', 'none']) {
     it(`round-trips ordered and unordered appends with ${codec}`, () => {
       for (const shuffle of [false, true]) {
         const rows = makeRows(3000, 7, { shuffle, metadata: true });
@@ -174,6 +174,26 @@ describe('MemChunk', () => {
     const decoded = MemChunk.decode(new MemChunk().encode());
     expect(decoded.entryCount).toBe(0);
     expect(drain(decoded.iterator(0n, 100n, 'forward', '{}'))).toEqual([]);
+  });
+
+  it('orders ties so MergeIterator drops entries held both in memory and in a stored copy', () => {
+    // Many equal timestamps, appended out of order, across several blocks and the head.
+    const rows = makeRows(600, 21, { shuffle: true }).map((r, i) => ({ ...r, ts: BigInt(i % 50) }));
+    const chunk = fill(new MemChunk({ blockSize: 2048 }), rows);
+    const stored = MemChunk.decode(chunk.encode());
+    const more = fill(new MemChunk({ blockSize: 2048 }), rows.slice(0, 100)); // a partial in-memory duplicate
+    for (const d of ['forward', 'backward'] as const) {
+      const merged = new MergeIterator(
+        [chunk.iterator(0n, 100n, d, '{}'), stored.iterator(0n, 100n, d, '{}'), more.iterator(0n, 100n, d, '{}')],
+        d,
+      );
+      const unique = new Set(rows.map(key));
+      expect(drain(merged).map(key).sort()).toEqual([...unique].sort());
+    }
+  });
+
+  it('refuses an unknown codec name', () => {
+    expect(() => new MemChunk({ codec: 'lz5' })).toThrow(/unknown chunk codec/);
   });
 
   it('rejects appends to a decoded chunk', () => {
