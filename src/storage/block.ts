@@ -49,7 +49,7 @@ export function encodeBlock(
 ): EncodedBlock {
   const cols = colsWriter;
   cols.reset();
-  for (let i = 1; i < count; i++) cols.uvarintBig(BigInt.asUintN(64, timestamps[i] - timestamps[i - 1]));
+  writeTimeDeltas(cols, timestamps, count);
   for (let i = 0; i < count; i++) cols.uvarint(offsets[i + 1] - offsets[i]);
   const { text, tokens, splices } = splitTokens(lines, offsets, count);
   cols.bytes(splices);
@@ -75,6 +75,68 @@ export function encodeBlock(
     entries: count,
     rawBytes: lines.length + metaBytes,
   };
+}
+
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+const TWO_32 = 0x1_0000_0000;
+/** Deltas below this (2^53 ns, 104 days) take the number path. */
+const SMALL_HIGH_HALF = 0x20_0000;
+
+/**
+ * Varint deltas between consecutive sorted timestamps. HOT PATH (every entry): on
+ * little-endian machines the int64 values are read as two 32-bit halves and subtracted in
+ * number arithmetic, so no BigInt is allocated unless a delta reaches 2^53 ns.
+ */
+function writeTimeDeltas(cols: ByteWriter, timestamps: BigInt64Array, count: number): void {
+  if (!LITTLE_ENDIAN) {
+    for (let i = 1; i < count; i++) cols.uvarintBig(BigInt.asUintN(64, timestamps[i] - timestamps[i - 1]));
+    return;
+  }
+  const halves = new Uint32Array(timestamps.buffer, timestamps.byteOffset, count * 2);
+  for (let i = 1; i < count; i++) {
+    let lo = halves[2 * i] - halves[2 * i - 2];
+    let hi = halves[2 * i + 1] - halves[2 * i - 1];
+    if (lo < 0) {
+      lo += TWO_32;
+      hi -= 1;
+    }
+    hi >>>= 0;
+    if (hi < SMALL_HIGH_HALF) cols.uvarint(hi * TWO_32 + lo);
+    else cols.uvarintBig(BigInt.asUintN(64, timestamps[i] - timestamps[i - 1]));
+  }
+}
+
+/** Inverse of `writeTimeDeltas`: the first timestamp is the block minimum. */
+function readTimeDeltas(c: ByteReader, minTs: bigint, count: number): BigInt64Array {
+  const timestamps = new BigInt64Array(count);
+  timestamps[0] = minTs;
+  if (!LITTLE_ENDIAN) {
+    for (let i = 1; i < count; i++) timestamps[i] = BigInt.asIntN(64, timestamps[i - 1] + c.uvarintBig());
+    return timestamps;
+  }
+  const halves = new Uint32Array(timestamps.buffer, timestamps.byteOffset, count * 2);
+  let lo = halves[0];
+  let hi = halves[1];
+  for (let i = 1; i < count; i++) {
+    const delta = c.uvarintSmall();
+    if (delta < 0) {
+      timestamps[i] = BigInt.asIntN(64, timestamps[i - 1] + c.uvarintBig());
+      lo = halves[2 * i];
+      hi = halves[2 * i + 1];
+      continue;
+    }
+    const dlo = delta % TWO_32;
+    lo += dlo;
+    hi += (delta - dlo) / TWO_32;
+    if (lo >= TWO_32) {
+      lo -= TWO_32;
+      hi += 1;
+    }
+    hi >>>= 0;
+    halves[2 * i] = lo;
+    halves[2 * i + 1] = hi;
+  }
+  return timestamps;
 }
 
 /** Symbol table of the block's metadata names and values, then per entry its pairs. */
@@ -114,14 +176,8 @@ export function decodeBlock(bytes: Buffer, minTs: bigint, maxTs: bigint, count: 
   if (r.remaining !== 0) throw new OutOfBounds('trailing bytes after block sections');
 
   const c = new ByteReader(cols);
-  const timestamps = new BigInt64Array(count);
-  let ts = minTs;
-  timestamps[0] = ts;
-  for (let i = 1; i < count; i++) {
-    ts = BigInt.asIntN(64, ts + c.uvarintBig());
-    timestamps[i] = ts;
-  }
-  if (ts !== maxTs) throw new OutOfBounds('last timestamp differs from the block maximum');
+  const timestamps = readTimeDeltas(c, minTs, count);
+  if (timestamps[count - 1] !== maxTs) throw new OutOfBounds('last timestamp differs from the block maximum');
   const offsets = new Uint32Array(count + 1);
   let end = 0;
   for (let i = 0; i < count; i++) {

@@ -164,6 +164,28 @@ export class ByteReader {
     throw new OutOfBounds('varint too long');
   }
 
+  /**
+   * Unsigned varint of at most 7 bytes (< 2^49) as a number; -1, consuming nothing, when the
+   * varint is longer (read it with `uvarintBig`).
+   */
+  uvarintSmall(): number {
+    const b = this.buf;
+    let p = this.pos;
+    let result = 0;
+    let mul = 1;
+    for (let i = 0; i < 7; i++) {
+      if (p >= this.end) throw new OutOfBounds('varint runs past the end');
+      const byte = b[p++];
+      result += (byte & 0x7f) * mul;
+      if (byte < 0x80) {
+        this.pos = p;
+        return result;
+      }
+      mul *= 128;
+    }
+    return -1;
+  }
+
   /** Unsigned varint as a bigint (up to 10 bytes, i.e. 64 bits). */
   uvarintBig(): bigint {
     const start = this.pos;
