@@ -49,9 +49,10 @@ export function commonLabels(sets: LabelMap[]): LabelMap {
   return common;
 }
 
+/** `labels` less those with the same value in `drop`. */
 function without(labels: LabelMap, drop: LabelMap): LabelMap {
   const out: LabelMap = {};
-  for (const k in labels) if (!(k in drop)) out[k] = labels[k];
+  for (const k in labels) if (drop[k] !== labels[k]) out[k] = labels[k];
   return out;
 }
 

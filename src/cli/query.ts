@@ -50,6 +50,7 @@ function printHelp(spec: CommandSpec<never>): number {
 const QUERY_FLAGS = {
   ...RANGE_FLAGS,
   limit: { type: 'string', value: 'N', default: '30', help: 'most log lines to print' },
+  batch: { type: 'string', value: 'N', default: '1000', help: 'lines per request when --limit needs several' },
   direction: { type: 'string', value: 'DIR', default: 'backward', help: 'backward (newest first) or forward' },
   step: { type: 'string', value: 'DUR', help: 'resolution of metric queries (default: chosen by the server)' },
   ...OUTPUT_FLAG,
@@ -109,41 +110,111 @@ export async function query(argv: string[]): Promise<number> {
   if (help) return printHelp(QUERY as CommandSpec<never>);
   const range = parseRange(flags);
   const limit = parseIntFlag('limit', flags.limit!, 1);
+  const batch = parseIntFlag('batch', flags.batch!, 1);
   const direction = parseDirection(flags.direction!);
   const output = parseOutputMode(flags.output!);
-  const params = rangeParams(range);
-  params.set('query', args[0]);
-  params.set('limit', String(limit));
-  params.set('direction', direction);
+  let step: string | undefined;
   if (flags.step !== undefined) {
-    const step = parseDurationFlag('step', flags.step);
-    if (step <= 0n) throw new UsageError(`invalid --step '${flags.step}': must be positive`);
-    params.set('step', `${step / 1_000_000n}ms`);
+    const ns = parseDurationFlag('step', flags.step);
+    if (ns <= 0n) throw new UsageError(`invalid --step '${flags.step}': must be positive`);
+    step = `${ns / 1_000_000n}ms`;
   }
   const client = new LokiClient({ addr: flags.addr!, tenant: flags.tenant });
-  const res = await client.getJson<QueryResponse>('/loki/api/v1/query_range', params, CATEGORIZE_HEADER);
-  for (const w of res.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
-  const data = res.data;
-  if (data.resultType === 'streams') printStreams(data.result, direction, output, flags.quiet);
-  else printMetric(data, output);
+  const printer = new EntryPrinter(process.stdout, output, useColor(process.stdout));
+  const pager = new LogPager(range, direction, limit);
+  let first = true;
+  for (let want = pager.nextRequestSize(batch); want > 0; want = pager.nextRequestSize(batch)) {
+    const params = rangeParams(pager.range);
+    params.set('query', args[0]);
+    params.set('limit', String(want));
+    params.set('direction', direction);
+    if (step) params.set('step', step);
+    const res = await client.getJson<QueryResponse>('/loki/api/v1/query_range', params, CATEGORIZE_HEADER);
+    if (first) for (const w of res.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+    const data = res.data;
+    if (data.resultType !== 'streams') {
+      printMetric(data, output);
+      return 0;
+    }
+    if (first && output === 'default') {
+      const common = commonLabels(data.result.map((r) => r.stream));
+      printer.hideLabels(common);
+      if (!flags.quiet && Object.keys(common).length > 0) process.stderr.write(`Common labels: ${formatLabels(common)}\n`);
+    }
+    first = false;
+    for (const e of pager.accept(data.result, want)) printer.print(e);
+  }
   return 0;
 }
 
-function printStreams(result: StreamResult[], direction: 'forward' | 'backward', mode: OutputMode, quiet: boolean): void {
-  const entries: (PrintedEntry & { ns: bigint })[] = [];
-  for (const s of result) {
-    for (const v of s.values) entries.push({ ts: v[0], ns: parseNanosString(v[0]) ?? 0n, labels: s.stream, line: v[1], extra: v[2] });
+type SortedEntry = PrintedEntry & { ns: bigint };
+
+/** Loki's default max_entries_limit_per_query: the most one request may ask for. */
+const MAX_LINES_PER_REQUEST = 5000;
+
+/**
+ * Reads more lines than one request may return (the server caps a request at its
+ * max_entries_limit_per_query) in batches, as logcli does: each request continues from the
+ * time of the last line printed. Lines at exactly that time may come again, so the ones
+ * already printed there are remembered and skipped.
+ */
+class LogPager {
+  private remaining: number;
+  private done = false;
+  private boundary: bigint | undefined;
+  private readonly atBoundary = new Set<string>();
+
+  constructor(
+    public range: Range,
+    private readonly direction: 'forward' | 'backward',
+    limit: number,
+  ) {
+    this.remaining = limit;
   }
-  // Each stream is in order already; the merge across streams is ours to do.
-  const sign = direction === 'forward' ? 1 : -1;
-  entries.sort((a, b) => (a.ns < b.ns ? -sign : a.ns > b.ns ? sign : 0));
-  const printer = new EntryPrinter(process.stdout, mode, useColor(process.stdout));
-  if (mode === 'default') {
-    const common = commonLabels(result.map((s) => s.stream));
-    printer.hideLabels(common);
-    if (!quiet && Object.keys(common).length > 0) process.stderr.write(`Common labels: ${formatLabels(common)}\n`);
+
+  /** Lines to ask for next (the repeats expected at the boundary included); 0 when done. */
+  nextRequestSize(batch: number): number {
+    if (this.done || this.remaining <= 0) return 0;
+    return Math.min(Math.min(this.remaining, batch) + this.atBoundary.size, Math.max(batch, MAX_LINES_PER_REQUEST));
   }
-  for (const e of entries) printer.print(e);
+
+  /** The new lines of an answer, in order; moves the range past them. */
+  accept(result: StreamResult[], requested: number): SortedEntry[] {
+    const entries: SortedEntry[] = [];
+    for (const s of result) {
+      for (const v of s.values) {
+        entries.push({ ts: v[0], ns: parseNanosString(v[0]) ?? 0n, labels: s.stream, line: v[1], extra: v[2] });
+      }
+    }
+    // Each stream is in order already; the merge across streams is ours to do.
+    const sign = this.direction === 'forward' ? 1 : -1;
+    entries.sort((a, b) => (a.ns < b.ns ? -sign : a.ns > b.ns ? sign : 0));
+    const fresh: SortedEntry[] = [];
+    for (const e of entries) {
+      if (fresh.length >= this.remaining) break;
+      const key = `${e.ts}\0${formatLabels(e.labels)}\0${e.line}`;
+      if (e.ns === this.boundary && this.atBoundary.has(key)) continue;
+      if (e.ns !== this.boundary) {
+        this.boundary = e.ns;
+        this.atBoundary.clear();
+      }
+      this.atBoundary.add(key);
+      fresh.push(e);
+    }
+    this.remaining -= fresh.length;
+    // A short answer means the range is exhausted.
+    if (entries.length < requested || this.boundary === undefined) this.done = true;
+    else if (fresh.length === 0) {
+      this.done = true;
+      process.stderr.write(
+        `warning: more than ${requested} lines share the time ${formatRFC3339Nano(this.boundary)}; ` +
+          'the rest of the range was not read (raise --batch)\n',
+      );
+    }
+    else if (this.direction === 'forward') this.range = { start: this.boundary, end: this.range.end };
+    else this.range = { start: this.range.start, end: this.boundary + 1n };
+    return fresh;
+  }
 }
 
 function secondsToText(t: number): string {

@@ -87,6 +87,27 @@ describe('demo and query', () => {
     expect(Number(samples.at(-1)!.value)).toBeGreaterThan(100);
   });
 
+  it('pages through more lines than one request returns, without repeats at equal timestamps', async () => {
+    const t0 = BigInt(Date.now() - 60_000) * 1_000_000n;
+    // Ten lines share each timestamp, in two streams: page boundaries fall inside such groups.
+    const values = (stream: string) =>
+      Array.from({ length: 120 }, (_, i) => [String(t0 + BigInt(Math.floor(i / 10)) * 1000n), `${stream} line ${i}`]);
+    const body = { streams: ['a', 'b'].map((s) => ({ stream: { app: 'paging', part: s }, values: values(s) })) };
+    const res = await fetch(`${server.url}/loki/api/v1/push`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    expect(res.status).toBe(204);
+    for (const direction of ['forward', 'backward']) {
+      const args = ['query', '--addr', server.url, '--since', '5m', '--direction', direction, '-o', 'jsonl', '{app="paging"}'];
+      const whole = await run([...args, '--limit', '1000']);
+      const paged = await run([...args, '--limit', '1000', '--batch', '15']);
+      expect(paged.code).toBe(0);
+      const lines = (r: { stdout: string }) => jsonl(r.stdout).map((e) => `${e.timestamp} ${e.line}`).sort();
+      expect(jsonl(paged.stdout)).toHaveLength(240);
+      expect(lines(paged)).toEqual(lines(whole));
+      const partial = await run([...args, '--limit', '25', '--batch', '15']);
+      expect(jsonl(partial.stdout)).toHaveLength(25);
+    }
+  });
+
   it('reports bad LogQL as one line with exit 2', async () => {
     const r = await run(['query', '--addr', server.url, '{app="order"} |= ']);
     expect(r.code).toBe(2);
@@ -97,10 +118,10 @@ describe('demo and query', () => {
 
 describe('labels and series', () => {
   it('lists label names and values', async () => {
-    const names = await run(['labels', '--addr', server.url]);
+    const names = await run(['labels', '--addr', server.url, '--query', '{namespace="shop"}']);
     expect(names.code).toBe(0);
     expect(names.stdout.trim().split('\n')).toEqual(expect.arrayContaining(['app', 'env', 'namespace', 'pod']));
-    const apps = await run(['labels', 'app', '--addr', server.url]);
+    const apps = await run(['labels', 'app', '--addr', server.url, '--query', '{namespace="shop"}']);
     expect(apps.stdout.trim().split('\n')).toEqual(['gateway', 'inventory', 'notification', 'order', 'payment', 'product']);
     const pods = await run(['labels', 'pod', '--addr', server.url, '--query', '{app="payment"}']);
     expect(pods.stdout.trim().split('\n')).toHaveLength(2);
