@@ -1,5 +1,6 @@
 /** `logstore push`: lines from stdin or files into the store, once or following the files. */
 import { createReadStream } from 'node:fs';
+import { addAbortSignal, type Readable } from 'node:stream';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import {
@@ -108,18 +109,26 @@ export async function push(argv: string[]): Promise<number> {
 
   const pusher = new Pusher({ client, batchBytes, batchWaitMs, maxRetries });
   const progress = new Progress(pusher);
+  // Ctrl-C or SIGTERM: stop reading, but deliver what was read (like the end of input).
+  const interrupt = new AbortController();
+  const onSignal = () => interrupt.abort();
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
-    if (args.length === 0) await pushStream(process.stdin, baseLabels, pusher, clock);
-    for (const a of args) {
-      if (a === '-') await pushStream(process.stdin, baseLabels, pusher, clock);
+    const inputs = args.length === 0 ? ['-'] : args;
+    for (const a of inputs) {
+      if (interrupt.signal.aborted) break;
+      if (a === '-') await pushStream(process.stdin, baseLabels, pusher, clock, interrupt.signal);
       else {
         const src = sources.find((s) => s.file === path.resolve(a))!;
-        await pushStream(createReadStream(src.file), src.labels, pusher, clock);
+        await pushStream(createReadStream(src.file), src.labels, pusher, clock, interrupt.signal);
       }
     }
     await pusher.close();
   } finally {
     progress.stop();
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
   }
   return 0;
 }
@@ -128,10 +137,16 @@ function expandHome(p: string): string {
   return path.resolve(p.startsWith('~/') ? path.join(homedir(), p.slice(2)) : p);
 }
 
-async function pushStream(input: NodeJS.ReadableStream, labels: string, pusher: Pusher, clock: LineClock): Promise<void> {
+async function pushStream(
+  input: NodeJS.ReadableStream & Readable,
+  labels: string,
+  pusher: Pusher,
+  clock: LineClock,
+  interrupted: AbortSignal,
+): Promise<void> {
   const splitter = new LineSplitter();
   try {
-    for await (const chunk of input) {
+    for await (const chunk of addAbortSignal(interrupted, input)) {
       for (const line of splitter.push(chunk as Buffer)) {
         const pending = pusher.add(labels, clock.next(), line);
         if (pending) await pending;
@@ -139,6 +154,7 @@ async function pushStream(input: NodeJS.ReadableStream, labels: string, pusher: 
     }
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
+    if (err.name === 'AbortError') return;
     if (err.code && err.path) throw new UsageError(`cannot read ${err.path}: ${err.code}`);
     throw e;
   }

@@ -63,6 +63,18 @@ describe('push from stdin and files', () => {
     expect(r.stderr.trim()).toBe('logstore push: cannot read /nonexistent/file.log: ENOENT');
   });
 
+  it('on Ctrl-C sends what it has read and exits 0', async () => {
+    const rec = await recorder();
+    const child = spawnCli(['push', '--labels', '{app="ctrlc"}', '--addr', rec.url, '--batch-wait', '1m']);
+    child.stdin!.write('read before\nthe signal\n');
+    // Time to start and read; nothing is sent before the batch wait or the signal.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(rec.requests).toBe(0);
+    child.kill('SIGINT');
+    expect(await exited(child)).toBe(0);
+    expect(rec.entries.map((e) => e.line)).toEqual(['read before', 'the signal']);
+  });
+
   it('retries 429 and 5xx answers like Promtail, then delivers the batch once', async () => {
     const rec = await recorder([{ status: 429, body: 'ingestion rate limit exceeded' }, { status: 503, body: 'unavailable' }]);
     const r = await run(['push', '--labels', '{app="retry"}', '--addr', rec.url], { input: 'one\ntwo\n' });
