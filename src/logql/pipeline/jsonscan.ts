@@ -44,30 +44,24 @@ export function nextToken(s: string, from: number, end: number): number {
  * `escapedOut[0]` tells whether a backslash was seen (the content then needs unescaping).
  */
 export function stringEnd(s: string, from: number, end: number, escapedOut: boolean[]): number {
-  let escaped = false;
-  for (let i = from; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === 0x22) {
-      if (!escaped) {
-        escapedOut[0] = false;
-        return i + 1;
-      }
-      // Count the backslashes before the quote: an even number means it closes the string.
-      let j = i - 1;
-      let count = 0;
-      while (j >= from && s.charCodeAt(j) === 0x5c) {
-        count++;
-        j--;
-      }
-      if (count % 2 === 0) {
-        escapedOut[0] = true;
-        return i + 1;
-      }
-    } else if (c === 0x5c) {
-      escaped = true;
+  // Native searches for the quote and the first backslash beat a character loop.
+  const backslash = s.indexOf('\\', from);
+  let q = s.indexOf('"', from);
+  while (q >= 0 && q < end) {
+    if (backslash < 0 || backslash > q) {
+      escapedOut[0] = false;
+      return q + 1;
     }
+    // Count the backslashes before the quote: an even number means it closes the string.
+    let j = q - 1;
+    while (j >= from && s.charCodeAt(j) === 0x5c) j--;
+    if ((q - 1 - j) % 2 === 0) {
+      escapedOut[0] = true;
+      return q + 1;
+    }
+    q = s.indexOf('"', q + 1);
   }
-  escapedOut[0] = escaped;
+  escapedOut[0] = backslash >= 0 && backslash < end;
   return -1;
 }
 

@@ -12,7 +12,7 @@
  * only allocates when a label set is seen for the first time (results are cached by a
  * signature of the categorised labels).
  */
-import { canonicalLabels, type LabelPair, type Labels } from '../../core/index.js';
+import { goQuote, type LabelPair, type Labels } from '../../core/index.js';
 
 export const ERROR_LABEL = '__error__';
 export const ERROR_DETAILS_LABEL = '__error_details__';
@@ -41,7 +41,7 @@ function byName(a: LabelPair, b: LabelPair): number {
 }
 
 export function labelSetOf(labels: Labels, structuredMetadata: Labels = NO_LABELS, parsed: Labels = NO_LABELS): LabelSet {
-  return { labels, key: canonicalLabels(labels), structuredMetadata, parsed };
+  return { labels, key: labelsKey(labels), structuredMetadata, parsed };
 }
 
 export const EMPTY_LABEL_SET: LabelSet = labelSetOf(NO_LABELS);
@@ -81,19 +81,56 @@ export class ParserHints {
 /**
  * Bounded cache of label-set results shared by all streams of one pipeline. Clearing when
  * full keeps memory bounded for high-cardinality parsed labels (one entry per distinct set).
+ * When nearly every lookup misses (a request id in every line), building the signature costs
+ * more than it saves, so the cache stands aside for a while and then tries again.
  */
 export class LabelSetCache {
   private readonly map = new Map<string, LabelSet>();
   static readonly MAX_ENTRIES = 20_000;
+  /** Lookups per hit-rate sample, and results built without the cache after a poor sample. */
+  private static readonly WINDOW = 512;
+  private static readonly BYPASS = 16_384;
+  private lookups = 0;
+  private hits = 0;
+  private bypassLeft = 0;
+
+  /** Whether to look the next result up at all. */
+  active(): boolean {
+    if (this.bypassLeft === 0) return true;
+    this.bypassLeft--;
+    return false;
+  }
 
   get(signature: string): LabelSet | undefined {
-    return this.map.get(signature);
+    const v = this.map.get(signature);
+    if (v !== undefined) this.hits++;
+    if (++this.lookups === LabelSetCache.WINDOW) {
+      // Under one hit in eight, signatures are wasted work.
+      if (this.hits * 8 < this.lookups) this.bypassLeft = LabelSetCache.BYPASS;
+      this.lookups = 0;
+      this.hits = 0;
+    }
+    return v;
   }
 
   put(signature: string, value: LabelSet): void {
     if (this.map.size >= LabelSetCache.MAX_ENTRIES) this.map.clear();
     this.map.set(signature, value);
   }
+}
+
+/** Characters goQuote escapes: with none of them, a value is quoted as is. */
+const NEEDS_GO_QUOTING = /["\\\u0000-\u001f\u007f-\u009f\u00ad\ud800-\udfff]/;
+
+/** canonicalLabels (core) with a fast path for values that need no escaping. */
+function labelsKey(labels: Labels): string {
+  let out = '{';
+  for (let i = 0; i < labels.length; i++) {
+    if (i > 0) out += ', ';
+    const v = labels[i].value;
+    out += labels[i].name + '=' + (NEEDS_GO_QUOTING.test(v) ? goQuote(v) : '"' + v + '"');
+  }
+  return out + '}';
 }
 
 const CATEGORY_STREAM = 0;
@@ -303,27 +340,29 @@ export class LabelsBuilder {
     this.collect();
     const out = this.scratch;
     const cats = this.scratchCategory;
-    let sig = 'R';
-    for (let i = 0; i < out.length; i++) {
-      const { name, value } = out[i];
-      sig += `${cats[i]}${name.length}:${name}${value.length}:${value}`;
+    let sig: string | undefined;
+    if (this.cache.active()) {
+      sig = 'R';
+      for (let i = 0; i < out.length; i++) {
+        const { name, value } = out[i];
+        sig += `${cats[i]}${name.length}:${name}${value.length}:${value}`;
+      }
+      const cached = this.cache.get(sig);
+      if (cached) return cached;
     }
-    const cached = this.cache.get(sig);
-    if (cached) return cached;
-    const labels: LabelPair[] = [];
+    // The scratch pairs are fresh objects (or shared immutable stream pairs): keep them.
+    const labels = out.slice();
     const meta: LabelPair[] = [];
     const parsed: LabelPair[] = [];
     for (let i = 0; i < out.length; i++) {
-      const l = { name: out[i].name, value: out[i].value };
-      labels.push(l);
-      if (cats[i] === CATEGORY_METADATA) meta.push(l);
-      else if (cats[i] === CATEGORY_PARSED) parsed.push(l);
+      if (cats[i] === CATEGORY_METADATA) meta.push(out[i]);
+      else if (cats[i] === CATEGORY_PARSED) parsed.push(out[i]);
     }
     labels.sort(byName);
-    meta.sort(byName);
-    parsed.sort(byName);
-    const res = labelSetOf(labels, meta, parsed);
-    this.cache.put(sig, res);
+    if (meta.length > 1) meta.sort(byName);
+    if (parsed.length > 1) parsed.sort(byName);
+    const res = labelSetOf(labels, meta.length > 0 ? meta : NO_LABELS, parsed.length > 0 ? parsed : NO_LABELS);
+    if (sig !== undefined) this.cache.put(sig, res);
     return res;
   }
 

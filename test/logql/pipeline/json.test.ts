@@ -21,6 +21,9 @@ describe('| json', () => {
     expect(labelsAfter('{app="a"} | json', String.raw`{"m":"a\"b\\c\nd","u":"caf\u00e9 \ud83d\ude00"}`)).toEqual({
       app: 'a', m: 'a"b\\c\nd', u: 'café 😀',
     });
+    expect(labelsAfter('{app="a"} | json', String.raw`{"a":"x\\","b":"\"q\"","c":"\\\""}`)).toEqual({
+      app: 'a', a: 'x\\', b: '"q"', c: '\\"',
+    });
     // An invalid escape gives an empty value, not an error.
     expect(labelsAfter('{app="a"} | json', String.raw`{"m":"a\x","n":"ok"}`)).toEqual({ app: 'a', m: '', n: 'ok' });
   });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { labelsFromRecord, labelsToRecord } from '../../../src/core/index.js';
+import { canonicalLabels, labelsFromRecord, labelsToRecord } from '../../../src/core/index.js';
 import { buildPipeline } from '../../../src/logql/pipeline/index.js';
 import { labelsAfter, logQuery, run } from './helpers.js';
 
@@ -54,5 +54,16 @@ describe('pipelines', () => {
     const b = p.forStream(labelsFromRecord({ app: 'b' }));
     expect(b.process(1n, 'app=x', [])!.labelsKey).toBe('{app="b", app_extracted="x"}');
     expect(a.process(1n, 'k=x', [])!.labelsKey).toBe('{app="a", k="x"}');
+  });
+});
+
+describe('label set keys', () => {
+  it('are the canonical label strings, escapes included', () => {
+    const values = ['plain', 'q"uote', 'back\\slash', 'new\nline', 'tab\there', 'é😀', '\u0085', '\u00ad', '\u007f', ''];
+    const p = buildPipeline(logQuery('{app="a"} | json').stages).forStream(labelsFromRecord({ app: 'a' }));
+    for (const v of values) {
+      const r = p.process(1n, JSON.stringify({ k: v }), [])!;
+      expect(r.labelsKey).toBe(canonicalLabels(r.labels));
+    }
   });
 });
