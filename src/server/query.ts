@@ -15,6 +15,7 @@ import {
 import { encodingFlags, parseInstantQuery, parseRangeQuery } from './params.js';
 import { type QueryRequest, checkQueryLength, queryRequest, serverConcurrency, withQueryTimeout } from './request.js';
 import type { ServerDeps } from './server.js';
+import { YieldingSource } from './yielding.js';
 
 const JSON_TYPE = 'application/json; charset=UTF-8';
 const METHODS: ('GET' | 'POST')[] = ['GET', 'POST'];
@@ -63,8 +64,13 @@ function withLegacyRegexp(query: string, regexp: string): LogExpr {
   return { ...expr, stages: [...expr.stages, { type: 'lineFilter', op: '|~', operands: [{ match: regexp, ip: false }] }] };
 }
 
+/** The engine of HTTP queries: over memory and storage, giving the event loop turns as it reads. */
+export function httpEngine(deps: ServerDeps): Engine {
+  return new Engine(new YieldingSource(new Querier(deps.ingester, deps.store)), (tenant) => limitsFor(deps.config, tenant));
+}
+
 export function registerQueryRoutes(app: FastifyInstance, deps: ServerDeps): void {
-  const engine = new Engine(new Querier(deps.ingester, deps.store), (tenant) => limitsFor(deps.config, tenant));
+  const engine = httpEngine(deps);
   const concurrency = serverConcurrency(app);
 
   const execute = (

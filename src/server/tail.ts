@@ -15,14 +15,13 @@ import {
 } from '../core/index.js';
 import { limitsFor } from '../config/index.js';
 import { type LogExpr, parseExpr, selectorMatchers } from '../logql/index.js';
-import { Engine } from '../logql/engine/index.js';
 import { type Pipeline, type StreamPipeline, buildPipeline } from '../logql/pipeline/index.js';
-import { Querier } from '../querier/index.js';
 import type { AppendedStream } from '../ingester/index.js';
 import {
   type DroppedEntry, type ResultEntry, type ResultStream, encodeLegacyTailMessage, encodeTailMessage,
 } from './encode.js';
 import { type TailParams, encodingFlags, parseTailParams } from './params.js';
+import { httpEngine } from './query.js';
 import { queryRequest, withQueryTimeout } from './request.js';
 import type { ServerDeps } from './server.js';
 
@@ -122,7 +121,7 @@ function entryKey(labels: Labels, e: ResultEntry): string {
 }
 
 export function registerTailRoutes(app: FastifyInstance, deps: ServerDeps): void {
-  const engine = new Engine(new Querier(deps.ingester, deps.store), (tenant) => limitsFor(deps.config, tenant));
+  const engine = httpEngine(deps);
   const setups = new WeakMap<FastifyRequest, TailSetup>();
   const activeTails = new Map<string, number>();
 
