@@ -10,7 +10,7 @@
  * consecutive pieces of the same merged iterator.
  */
 import type { EntryIterator, LogEntry } from '../core/index.js';
-import type { DataSource, EntryBatches, SelectRequest } from '../logql/engine/index.js';
+import type { DataSource, EntryBatches, SelectRequest, StreamSlice } from '../logql/engine/index.js';
 
 /** Entries read between two event-loop turns at most. */
 export const ENTRIES_PER_TURN = 4096;
@@ -70,6 +70,16 @@ class YieldingBatches implements EntryBatches {
     }
     this.run = new RunIterator(this.slice);
     return this.run;
+  }
+
+  /**
+   * Per-stream slices cannot be cut (a slice promises every entry before its bound): the turn
+   * comes between slices, whose span the engine bounds.
+   */
+  async nextStreams(): Promise<StreamSlice | undefined> {
+    await turn();
+    this.signal?.throwIfAborted();
+    return this.inner.nextStreams();
   }
 
   close(): void {

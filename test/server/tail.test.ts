@@ -1,0 +1,127 @@
+/**
+ * Live tail over a real WebSocket: backfill, pushed lines delivered within a second through
+ * the query's selector and pipeline, categorize-labels, the legacy shape, pings and the
+ * per-tenant tail limit.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { type TestApp, startTestApp } from '../helpers/app.js';
+import { pushProto } from '../helpers/push.js';
+import { NS } from './helpers.js';
+
+let app: TestApp;
+const now = () => BigInt(Date.now()) * 1_000_000n;
+
+beforeAll(async () => {
+  app = await startTestApp((c) => {
+    c.authEnabled = true;
+  });
+});
+
+afterAll(async () => {
+  await app.destroy();
+});
+
+interface TailClient {
+  ws: WebSocket;
+  messages: Record<string, unknown>[];
+  pings: number;
+  closed: Promise<{ code: number; reason: string }>;
+}
+
+async function tail(path: string, params: Record<string, string>, headers: Record<string, string>): Promise<TailClient> {
+  const ws = new WebSocket(`${app.url.replace('http', 'ws')}${path}?${new URLSearchParams(params)}`, { headers });
+  const client: TailClient = {
+    ws,
+    messages: [],
+    pings: 0,
+    closed: new Promise((resolve) => ws.on('close', (code, reason) => resolve({ code, reason: reason.toString() }))),
+  };
+  ws.on('message', (m) => client.messages.push(JSON.parse(m.toString())));
+  ws.on('ping', () => client.pings++);
+  await new Promise((resolve, reject) => {
+    ws.once('open', resolve);
+    ws.once('error', reject);
+  });
+  return client;
+}
+
+type V1Message = { streams: { stream: Record<string, string>; values: unknown[][] }[]; encodingFlags?: string[] };
+
+function lines(c: TailClient): string[] {
+  return (c.messages as V1Message[]).flatMap((m) => m.streams.flatMap((s) => s.values.map((v) => v[1] as string)));
+}
+
+describe('tail', () => {
+  it('backfills the newest `limit` matching lines oldest first, then streams new pushes within a second', async () => {
+    const h = { 'x-scope-orgid': 't1' };
+    const t = now() - 60n * NS;
+    await pushProto(app.url, [{
+      labels: '{app="tail"}',
+      entries: [1, 2, 3, 4].map((i) => ({ ts: t + BigInt(i) * NS, line: JSON.stringify({ level: i % 2 ? 'error' : 'info', n: i }) })),
+    }], h);
+    const c = await tail('/loki/api/v1/tail', { query: '{app="tail"} | json | level="error"', limit: '1', start: String(t) }, h);
+    await expect.poll(() => lines(c), { timeout: 1000 }).toEqual(['{"level":"error","n":3}']);
+
+    await pushProto(app.url, [
+      { labels: '{app="tail"}', entries: [{ ts: now(), line: '{"level":"error","n":5}' }, { ts: now() + 1n, line: '{"level":"info","n":6}' }] },
+      { labels: '{app="other"}', entries: [{ ts: now(), line: '{"level":"error","n":7}' }] },
+    ], h);
+    await expect.poll(() => lines(c), { timeout: 1000 }).toEqual(['{"level":"error","n":3}', '{"level":"error","n":5}']);
+    const last = (c.messages.at(-1) as V1Message).streams[0];
+    // Without categorize-labels the parsed labels are part of the stream and values have two elements.
+    expect(last.stream).toEqual({ app: 'tail', service_name: 'tail', level: 'error', n: '5' });
+    expect(last.values[0]).toHaveLength(2);
+    await expect.poll(() => c.pings, { timeout: 2500 }).toBeGreaterThan(0);
+    c.ws.close();
+  });
+
+  it('categorize-labels: flags in each message and three-element values', async () => {
+    const h = { 'x-scope-orgid': 't2', 'x-loki-response-encoding-flags': 'categorize-labels' };
+    const c = await tail('/loki/api/v1/tail', { query: '{app="cat"} | logfmt' }, h);
+    await pushProto(app.url, [{ labels: '{app="cat"}', entries: [{ ts: now(), line: 'status=500', metadata: { trace_id: 'x1' } }] }], h);
+    await expect.poll(() => c.messages.length, { timeout: 1000 }).toBe(1);
+    expect(c.messages[0]).toEqual({
+      streams: [{
+        stream: { app: 'cat', service_name: 'cat' },
+        values: [[expect.any(String), 'status=500', { structuredMetadata: { trace_id: 'x1' }, parsed: { status: '500' } }]],
+      }],
+      encodingFlags: ['categorize-labels'],
+    });
+    c.ws.close();
+  });
+
+  it('legacy /api/prom/tail sends labels strings and RFC3339 times', async () => {
+    const h = { 'x-scope-orgid': 't3' };
+    const c = await tail('/api/prom/tail', { query: '{app="old"}' }, h);
+    const ts = (now() / 1_000_000n) * 1_000_000n;
+    await pushProto(app.url, [{ labels: '{app="old"}', entries: [{ ts, line: 'hello' }] }], h);
+    await expect.poll(() => c.messages.length, { timeout: 1000 }).toBe(1);
+    const msg = c.messages[0] as { streams: { labels: string; entries: { ts: string; line: string }[] }[]; dropped_entries: unknown };
+    expect(msg.streams[0].labels).toBe('{app="old", service_name="old"}');
+    expect(msg.streams[0].entries[0].line).toBe('hello');
+    expect(new Date(msg.streams[0].entries[0].ts).getTime()).toBe(Number(ts / 1_000_000n));
+    expect(msg.dropped_entries).toBeNull();
+    c.ws.close();
+  });
+
+  it('the eleventh tail of a tenant is closed with 1011 and Loki text', async () => {
+    const h = { 'x-scope-orgid': 't4' };
+    const open: TailClient[] = [];
+    for (let i = 0; i < 10; i++) open.push(await tail('/loki/api/v1/tail', { query: '{app="many"}' }, h));
+    const extra = await tail('/loki/api/v1/tail', { query: '{app="many"}' }, h);
+    expect(await extra.closed).toEqual({ code: 1011, reason: 'max concurrent tail requests limit exceeded, count > limit (11 > 10)' });
+    // Another tenant is not affected, and closing one tail frees a place.
+    const other = await tail('/loki/api/v1/tail', { query: '{app="many"}' }, { 'x-scope-orgid': 't5' });
+    expect(other.ws.readyState).toBe(WebSocket.OPEN);
+    open[0].ws.close();
+    await open[0].closed;
+    await expect.poll(async () => {
+      const again = await tail('/loki/api/v1/tail', { query: '{app="many"}' }, h);
+      const state = await Promise.race([again.closed.then(() => 'closed'), new Promise((r) => setTimeout(() => r('open'), 200))]);
+      again.ws.close();
+      return state;
+    }, { timeout: 2000 }).toBe('open');
+    for (const c of [...open.slice(1), other]) c.ws.close();
+  });
+});
