@@ -38,13 +38,13 @@ function leafValue(s: string, start: number, end: number, type: JsonType): strin
  */
 export class JsonParser implements Stage, FieldVisitor {
   private readonly keys = new KeyCache();
-  /** Raw keys of the objects enclosing the current field. */
-  private readonly prefix: string[] = [];
+  /** Sanitised, `_`-joined names of the objects enclosing the current field ('' at the top). */
+  private readonly prefixes: string[] = [];
   private lb!: LabelsBuilder;
 
   process(_ts: Nanos, line: string, lb: LabelsBuilder): string | undefined {
     if (lb.noLabelsToExtract()) return line;
-    this.prefix.length = 0;
+    this.prefixes.length = 0;
     this.lb = lb;
     const err = objectEach(line, 0, line.length, this);
     if (err !== undefined && err !== STOP) lb.setError(ERR_JSON, err);
@@ -54,44 +54,46 @@ export class JsonParser implements Stage, FieldVisitor {
   field(s: string, key: string, start: number, end: number, type: JsonType): string | undefined {
     const lb = this.lb;
     if (type === JsonType.Object) {
-      this.prefix.push(key);
+      const prefix = extendPrefix(this.currentPrefix(), key);
       let err: string | undefined;
-      if (lb.hints.shouldExtractPrefix(this.sanitizedPrefix(undefined))) err = objectEach(s, start, end, this);
-      this.prefix.pop();
+      if (lb.hints.required === undefined || lb.hints.shouldExtractPrefix(prefix)) {
+        this.prefixes.push(prefix);
+        err = objectEach(s, start, end, this);
+        this.prefixes.pop();
+      }
       return err;
     }
     if (type === JsonType.String || type === JsonType.Number || type === JsonType.Boolean) this.leaf(s, key, start, end, type);
     return lb.allRequiredExtracted() ? STOP : undefined;
   }
 
+  private currentPrefix(): string {
+    const n = this.prefixes.length;
+    return n === 0 ? '' : this.prefixes[n - 1];
+  }
+
   private leaf(s: string, key: string, start: number, end: number, type: JsonType): void {
     const lb = this.lb;
     let name: string;
-    if (this.prefix.length === 0) {
+    if (this.prefixes.length === 0) {
       name = this.keys.sanitized(key);
       if (name === '') return;
       if (lb.conflicts(name)) name += DUPLICATE_SUFFIX;
     } else {
-      name = this.sanitizedPrefix(key);
+      const prefix = this.currentPrefix();
+      name = extendPrefix(prefix, key);
       // The suffix goes on the raw key, so a blank key still gets a name (as in Loki).
-      if (lb.conflicts(name)) name = this.sanitizedPrefix(key + DUPLICATE_SUFFIX);
+      if (lb.conflicts(name)) name = extendPrefix(prefix, key + DUPLICATE_SUFFIX);
     }
     if (!lb.hints.shouldExtract(name) || lb.isExtracted(name)) return;
     lb.set(name, leafValue(s, start, end, type));
   }
+}
 
-  /** The enclosing keys (plus `last`) sanitised and joined with `_`, blank keys skipped. */
-  private sanitizedPrefix(last: string | undefined): string {
-    let out = '';
-    const n = this.prefix.length;
-    for (let i = 0; i <= n; i++) {
-      const part = i < n ? this.prefix[i] : last;
-      if (part === undefined || goTrimSpace(part) === '') continue;
-      if (out !== '') out += '_';
-      out = appendSanitized(out, part);
-    }
-    return out;
-  }
+/** Joins a nested key to its parents' name with `_`; blank keys add nothing. */
+function extendPrefix(prefix: string, key: string): string {
+  if (goTrimSpace(key) === '') return prefix;
+  return prefix === '' ? appendSanitized('', key) : appendSanitized(prefix + '_', key);
 }
 
 /** A parsed `json` extraction path: field names and array indexes. */

@@ -42,6 +42,7 @@ export function appendSanitized(to: string, key: string): string {
   let out = to;
   const first = k.charCodeAt(0);
   if (to === '' && first >= 0x30 && first <= 0x39) out += '_';
+  if (isCleanKey(k)) return out + k;
   for (let i = 0; i < k.length; i++) {
     const c = k.charCodeAt(i);
     if (isLabelChar(c)) out += k[i];
@@ -57,17 +58,15 @@ export function appendSanitized(to: string, key: string): string {
   return out;
 }
 
+function isCleanKey(key: string): boolean {
+  for (let i = 0; i < key.length; i++) if (!isLabelChar(key.charCodeAt(i))) return false;
+  return true;
+}
+
 /** Loki's `sanitizeLabelKey(key, true)`: empty when the key is only spaces. */
 export function sanitizeLabelKey(key: string): string {
-  let clean = true;
-  for (let i = 0; i < key.length; i++) {
-    if (!isLabelChar(key.charCodeAt(i))) {
-      clean = false;
-      break;
-    }
-  }
   const c0 = key.charCodeAt(0);
-  if (clean && !(c0 >= 0x30 && c0 <= 0x39)) return key;
+  if (isCleanKey(key) && !(c0 >= 0x30 && c0 <= 0x39)) return key;
   return appendSanitized('', key);
 }
 

@@ -17,6 +17,13 @@ describe('| json', () => {
     });
   });
 
+  it('joins nested keys with _, skipping blank ones', () => {
+    expect(labelsAfter('{app="a"} | json', '{"a":{"9b":1," ":{"c":2},"d e":{"f":"x"}},"1":{"x":true}}')).toEqual({
+      app: 'a', a_9b: '1', a_c: '2', a_d_e_f: 'x', _1_x: 'true',
+    });
+    expect(labelsAfter('{app="a"} | json', '{"a":{"b":1}}', { app: 'a', a_b: 's' })).toEqual({ app: 'a', a_b: 's', a_b_extracted: '1' });
+  });
+
   it('unescapes strings', () => {
     expect(labelsAfter('{app="a"} | json', String.raw`{"m":"a\"b\\c\nd","u":"caf\u00e9 \ud83d\ude00"}`)).toEqual({
       app: 'a', m: 'a"b\\c\nd', u: 'café 😀',
