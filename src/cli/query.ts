@@ -306,7 +306,7 @@ export async function labels(argv: string[]): Promise<number> {
 
 const SERIES_FLAGS = {
   ...RANGE_FLAGS,
-  ...OUTPUT_FLAG,
+  output: { type: 'string', short: 'o', value: 'MODE', default: 'default', help: 'default (label sets) or jsonl' },
   ...CLIENT_FLAGS,
 } as const;
 
@@ -314,7 +314,7 @@ export const SERIES: CommandSpec<typeof SERIES_FLAGS> = {
   name: 'series',
   args: "'<selector>'...",
   summary: 'List the streams (full label sets) matching one or more selectors in the time range.',
-  details: 'Output: one label set per line; -o jsonl prints one JSON object per stream.',
+  details: 'Output: one label set per line, sorted; -o jsonl prints one JSON object per stream.',
   minArgs: 1,
   maxArgs: Infinity,
   flags: SERIES_FLAGS,
@@ -325,6 +325,7 @@ export async function series(argv: string[]): Promise<number> {
   const { flags, args, help } = parseFlags(SERIES, argv);
   if (help) return printHelp(SERIES as CommandSpec<never>);
   const output = parseOutputMode(flags.output!);
+  if (output === 'raw') throw new UsageError(`invalid --output 'raw': expected default or jsonl`);
   const params = rangeParams(parseRange(flags));
   for (const a of args) params.append('match[]', a);
   const client = new LokiClient({ addr: flags.addr!, tenant: flags.tenant });
