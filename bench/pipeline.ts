@@ -122,7 +122,7 @@ const metric: [string, string, string[]][] = [
 for (const [name, q, lines] of metric) console.log(`${name.padEnd(34)}${fmt(samplesPerSecond(q, lines))}`);
 
 console.log(`\n${'block prefilter'.padEnd(34)}${'MB/s'.padStart(12)}   passed`);
-for (const q of ['{app="api"} |= "needle"', '{app="api"} |= "error"', '{app="api"} != "info"', '{app="api"} |~ "status=5\\\\d\\\\d"']) {
+for (const q of ['{app="api"} |= "needle"', '{app="api"} |= "error"', '{app="api"} != "info"', '{app="api"} |~ "(?i)ERROR"', '{app="api"} |~ "status=5\\\\d\\\\d"']) {
   const { mbps, passed } = blockFilterMBps(q, LOGFMT);
   console.log(`${q.slice(12).padEnd(34)}${fmt(mbps)}   ${passed}`);
 }

@@ -126,24 +126,56 @@ export type BlockFilterFn = (block: BlockLines) => Uint8Array | undefined;
  */
 interface ByteCondition {
   readonly negated: boolean;
+  /** Needles are ASCII lower case and searched in an ASCII-lowered copy of the block. */
+  readonly caseInsensitive: boolean;
   readonly anyOf: readonly Buffer[];
+}
+
+/**
+ * The literal of `(?i)literal` when an ASCII-lowered search gives the same answer as the
+ * regex: printable ASCII without regex syntax, and without `k`/`s`, whose case folding also
+ * reaches non-ASCII letters (U+212A KELVIN SIGN, U+017F LONG S).
+ */
+function caseInsensitiveLiteral(pattern: string): string | undefined {
+  const m = /^\(\?i\)([ -~]+)$/.exec(pattern);
+  if (!m || /[\\.+*?()|[\]{}^$kKsS]/.test(m[1])) return undefined;
+  return m[1].toLowerCase();
 }
 
 function byteCondition(stage: LineFilterStage): ByteCondition | undefined {
   const needles: Buffer[] = [];
+  let caseInsensitive = false;
   for (const o of stage.operands) {
     if (o.ip) return undefined;
     let literal: string | undefined;
     if (stage.op === '|=' || stage.op === '!=') literal = o.match;
-    else if (stage.op === '|~') literal = literalPrefilter(o.match);
+    else if (stage.op === '|~') {
+      const folded = stage.operands.length === 1 ? caseInsensitiveLiteral(o.match) : undefined;
+      if (folded !== undefined) {
+        literal = folded;
+        caseInsensitive = true;
+      } else {
+        literal = literalPrefilter(o.match);
+      }
+    }
     // A U+FFFD needle may match an invalid byte sequence in the decoded line but not in the bytes.
     if (literal === undefined || literal.includes('\ufffd')) return undefined;
     // An empty needle is in every line: `|= ""` keeps all, `!= ""` drops all.
     needles.push(Buffer.from(literal, 'utf8'));
   }
-  if (stage.op === '|=' || stage.op === '|~') return { negated: false, anyOf: needles };
-  if (stage.op === '!=') return { negated: true, anyOf: needles };
+  if (stage.op === '|=' || stage.op === '|~') return { negated: false, caseInsensitive, anyOf: needles };
+  if (stage.op === '!=') return { negated: true, caseInsensitive, anyOf: needles };
   return undefined;
+}
+
+/** A copy of the block's bytes with ASCII letters lowered (UTF-8 multi-byte units are never ASCII). */
+function asciiLowered(lines: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(lines.length);
+  for (let i = 0; i < lines.length; i++) {
+    const b = lines[i];
+    out[i] = b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
+  }
+  return out;
 }
 
 /** Index of the entry holding byte `pos`: the last `i` with `offsets[i] <= pos`. */
@@ -159,8 +191,8 @@ function entryAt(offsets: Uint32Array, length: number, pos: number): number {
 }
 
 /** Sets `hits[i] = 1` for each entry whose line contains `needle` (the match may not span lines). */
-function markContaining(block: BlockLines, needle: Buffer, hits: Uint8Array): void {
-  const { lines, lineOffsets, length } = block;
+function markContaining(block: BlockLines, lines: Buffer, needle: Buffer, hits: Uint8Array): void {
+  const { lineOffsets, length } = block;
   if (needle.length === 0) {
     hits.fill(1);
     return;
@@ -192,9 +224,11 @@ export function buildBlockFilter(leading: readonly LineFilterStage[]): BlockFilt
     if (n === 0) return undefined;
     const mask = new Uint8Array(n).fill(1);
     const hits = new Uint8Array(n);
+    let lowered: Buffer | undefined;
     for (const c of conditions) {
       hits.fill(0);
-      for (const needle of c.anyOf) markContaining(block, needle, hits);
+      const haystack = c.caseInsensitive ? (lowered ??= asciiLowered(block.lines)) : block.lines;
+      for (const needle of c.anyOf) markContaining(block, haystack, needle, hits);
       for (let i = 0; i < n; i++) if ((hits[i] === 1) === c.negated) mask[i] = 0;
     }
     return mask;

@@ -149,6 +149,12 @@ describe('block prefilter', () => {
     expect(mask('{app="a"} |~ "err.r"', lines)).toEqual([1, 0, 1, 0]);
   });
 
+  it('searches (?i) literals in lowered bytes, unless folding leaves ASCII', () => {
+    expect(mask('{app="a"} |~ "(?i)ERROR"', ['an Error', 'ok', 'ERROR!', 'err'])).toEqual([1, 0, 1, 0]);
+    expect(mask('{app="a"} |~ "(?i)kill"', ['KILL'])).toBeUndefined(); // k also folds to U+212A
+    expect(mask('{app="a"} |~ "(?i)a.c"', ['ABC'])).toBeUndefined();
+  });
+
   it('takes the filters that run first, even written after a parser', () => {
     expect(mask('{app="a"} | json |= "error"', lines)).toEqual([1, 0, 1, 0]);
     expect(mask('{app="a"} | level="x" |= "error"', lines)).toBeUndefined();
@@ -156,8 +162,9 @@ describe('block prefilter', () => {
   });
 
   it('only rejects lines the pipeline drops', () => {
-    const sample = ['error', 'err', 'x error y', 'ERROR', '', 'errorerror', 'é error', 'no'];
-    for (const q of ['{app="a"} |= "error"', '{app="a"} != "err"', '{app="a"} |~ "e(rr)or"', '{app="a"} |= "o" or "x"']) {
+    const sample = ['error', 'err', 'x error y', 'ERROR', '', 'errorerror', 'é error', 'no', 'ÉRROR', 'eRRoR'];
+    const queries = ['{app="a"} |= "error"', '{app="a"} != "err"', '{app="a"} |~ "e(rr)or"', '{app="a"} |= "o" or "x"', '{app="a"} |~ "(?i)ERROR"'];
+    for (const q of queries) {
       const m = mask(q, sample)!;
       sample.forEach((line, i) => {
         if (m[i] === 0) expect(lineAfter(q, line), `${q} on ${line}`).toBe('dropped');
