@@ -2,20 +2,22 @@
  * Reads across ingester memory and storage: the engine's `DataSource`. Streams are pruned by
  * labels (the index), chunks by time (their refs), blocks by time (the chunk iterator) and lines
  * by the pipeline's byte-level prefilter before any line becomes a string. Stored chunks are
- * loaded lazily in time order, a batch at a time, and delivered as consecutive time slices, so
- * only the chunks the current slice touches are in memory. Entries present both in memory and
- * in a chunk (flushed while the query runs) come out once.
+ * loaded lazily in time order and delivered as consecutive time slices, so only the chunks the
+ * current slice touches are in memory. Entries present both in memory and in a chunk (flushed
+ * while the query runs) come out once.
  */
 import {
-  type EntryIterator, type Labels, type Matcher, type Nanos, MergeIterator, canonicalLabels,
+  type EntryIterator, type Labels, type LogEntry, type Matcher, type Nanos, MergeIterator, canonicalLabels,
   entryBytes,
 } from '../core/index.js';
-import type { BlockFilter, ChunkRef, ChunkStore } from '../storage/index.js';
+import type { BlockFilter, BlockSource, BlockView, ChunkRef, ChunkStore, MemChunk } from '../storage/index.js';
 import type { Ingester } from '../ingester/index.js';
-import type { DataSource, EntryBatches, QueryStats, SelectRequest } from '../logql/engine/index.js';
+import type {
+  DataSource, EntryBatches, QueryStats, SelectRequest, StreamEntries, StreamSlice,
+} from '../logql/engine/index.js';
 
 export interface QuerierOptions {
-  /** Stored chunks fetched per batch: more means fewer slices, fewer means less memory. */
+  /** Stored chunks fetched per slice at most (unless more start at the same instant). */
   chunksPerBatch: number;
 }
 
@@ -66,7 +68,7 @@ class SliceView implements EntryIterator {
     private readonly cursor: SourceCursor,
     private readonly bound: Nanos,
     private readonly forward: boolean,
-    private readonly onEntry: ((it: EntryIterator) => void) | undefined,
+    private readonly onEntry: ((e: LogEntry) => void) | undefined,
   ) {}
 
   next(): boolean {
@@ -74,13 +76,13 @@ class SliceView implements EntryIterator {
     if (this.started) c.ready = false;
     this.started = true;
     if (!c.fill()) return false;
-    const ts = c.it.at().ts;
-    const inside = this.forward ? ts < this.bound : ts >= this.bound;
-    if (inside && this.onEntry !== undefined) this.onEntry(c.it);
+    const e = c.it.at();
+    const inside = this.forward ? e.ts < this.bound : e.ts >= this.bound;
+    if (inside && this.onEntry !== undefined) this.onEntry(e);
     return inside;
   }
 
-  at() {
+  at(): LogEntry {
     return this.cursor.it.at();
   }
 
@@ -92,17 +94,162 @@ class SliceView implements EntryIterator {
   close(): void {}
 }
 
+/** A decoded block with its prefilter mask. */
+interface OpenBlock {
+  source: BlockSource;
+  view: BlockView;
+  mask: Uint8Array | undefined;
+}
+
+/**
+ * A stored chunk read block by block (metric queries): blocks are decoded when a slice first
+ * reaches them and kept while later slices still need them, so none is decoded twice.
+ */
+class ChunkBlocks {
+  private readonly sources: BlockSource[];
+  private nextSource = 0;
+  private open: OpenBlock[] = [];
+
+  constructor(chunk: MemChunk, from: Nanos, through: Nanos, private readonly filter: BlockFilter) {
+    this.sources = chunk.blockSources(from, through).sort((a, b) => (a.minTs < b.minTs ? -1 : a.minTs > b.minTs ? 1 : 0));
+  }
+
+  get done(): boolean {
+    return this.nextSource >= this.sources.length && this.open.length === 0;
+  }
+
+  /** Adds the parts of this chunk's blocks in `[lo, hi)` to `out`. */
+  collect(lo: Nanos, hi: Nanos, out: BlockSegment[]): void {
+    while (this.nextSource < this.sources.length && this.sources[this.nextSource].minTs < hi) {
+      const source = this.sources[this.nextSource++];
+      const view = source.load();
+      this.open.push({ source, view, mask: this.filter(view) });
+    }
+    for (const b of this.open) {
+      const ts = b.view.timestamps;
+      const start = lowerBound(ts, 0, b.view.length, lo);
+      const end = lowerBound(ts, start, b.view.length, hi);
+      if (start < end) out.push(new BlockSegment(b.view, b.mask, start, end));
+    }
+    this.open = this.open.filter((b) => b.source.maxTs >= hi);
+  }
+}
+
+/** First index in [lo, hi) whose timestamp is ≥ target (hi when none). */
+function lowerBound(ts: BigInt64Array, lo: number, hi: number, target: Nanos): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid] < target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+class BlockSegment {
+  constructor(
+    readonly view: BlockView,
+    readonly mask: Uint8Array | undefined,
+    readonly start: number,
+    readonly end: number,
+  ) {}
+}
+
+/** A stream's stored entries in a slice, straight from decoded blocks: no entry objects. */
+class BlockStreamEntries implements StreamEntries {
+  private seg = 0;
+  private i = -1;
+  private view: BlockView | undefined;
+
+  constructor(
+    readonly stream: string,
+    private readonly segments: BlockSegment[],
+  ) {}
+
+  next(): boolean {
+    const segs = this.segments;
+    while (this.seg < segs.length) {
+      const s = segs[this.seg];
+      let i = this.i < 0 ? s.start : this.i + 1;
+      const mask = s.mask;
+      if (mask !== undefined) while (i < s.end && mask[i] === 0) i++;
+      if (i < s.end) {
+        this.i = i;
+        this.view = s.view;
+        return true;
+      }
+      this.seg++;
+      this.i = -1;
+    }
+    return false;
+  }
+
+  ts(): Nanos {
+    return this.view!.timestamps[this.i];
+  }
+
+  line(): string {
+    return this.view!.line(this.i);
+  }
+
+  lineBytes(): number {
+    const o = this.view!.lineOffsets;
+    return o[this.i + 1] - o[this.i];
+  }
+
+  metadata(): Labels {
+    return this.view!.metadata(this.i);
+  }
+}
+
+/** A stream's entries in a slice from merged iterators (memory and stored chunks together). */
+class MergedStreamEntries implements StreamEntries {
+  private e: LogEntry | undefined;
+
+  constructor(
+    readonly stream: string,
+    private readonly it: EntryIterator,
+  ) {}
+
+  next(): boolean {
+    if (!this.it.next()) return false;
+    this.e = this.it.at();
+    return true;
+  }
+
+  ts(): Nanos {
+    return this.e!.ts;
+  }
+
+  line(): string {
+    return this.e!.line;
+  }
+
+  lineBytes(): number {
+    return Buffer.byteLength(this.e!.line);
+  }
+
+  metadata(): Labels {
+    return this.e!.metadata;
+  }
+}
+
+/** What is open of one stream: memory iterators, and stored chunks as cursors or as blocks. */
+interface StreamSources {
+  memory: SourceCursor[];
+  chunks: SourceCursor[];
+  blocks: ChunkBlocks[];
+}
+
 class SelectionBatches implements EntryBatches {
   private readonly forward: boolean;
   /** Stored chunks not fetched yet, in the order their time is reached. */
   private pending: StreamChunkRef[];
-  private memory: SourceCursor[];
-  private stored: SourceCursor[] = [];
+  private readonly streams = new Map<string, StreamSources>();
   /** Where the next slice starts (forward) or ends (backward). */
   private edge: Nanos;
   private current: EntryIterator | undefined;
   private readonly blockFilter: BlockFilter;
-  private readonly countMemoryEntry: (it: EntryIterator) => void;
+  private readonly countMemoryEntry: (e: LogEntry) => void;
 
   constructor(
     private readonly store: ChunkStore,
@@ -116,7 +263,7 @@ class SelectionBatches implements EntryBatches {
     this.pending = refs.sort(this.forward
       ? (a, b) => cmp(a.ref.from, b.ref.from)
       : (a, b) => cmp(b.ref.through, a.ref.through));
-    this.memory = memory.map((it) => new SourceCursor(it));
+    for (const it of memory) this.sourcesOf(it.labels()).memory.push(new SourceCursor(it));
     const stats = req.stats;
     const inner = req.blockFilter;
     this.blockFilter = (view) => {
@@ -125,40 +272,97 @@ class SelectionBatches implements EntryBatches {
       stats.bytesProcessed += view.lineOffsets[view.length];
       return inner?.(view);
     };
-    this.countMemoryEntry = (it) => countMemoryEntry(stats, it);
+    this.countMemoryEntry = (e) => countMemoryEntry(stats, e);
+  }
+
+  private sourcesOf(stream: string): StreamSources {
+    let s = this.streams.get(stream);
+    if (s === undefined) {
+      s = { memory: [], chunks: [], blocks: [] };
+      this.streams.set(stream, s);
+    }
+    return s;
+  }
+
+  /** Loads what the next slice needs and returns its bound; undefined when nothing is left. */
+  private async advance(blocks: boolean): Promise<Nanos | undefined> {
+    this.current?.close();
+    this.current = undefined;
+    const { from, through } = this.req;
+    if (this.forward ? this.edge >= through : this.edge <= from) return undefined;
+    for (const [key, s] of this.streams) {
+      s.memory = s.memory.filter((c) => !c.done);
+      s.chunks = s.chunks.filter((c) => !c.done);
+      s.blocks = s.blocks.filter((c) => !c.done);
+      if (s.memory.length + s.chunks.length + s.blocks.length === 0) this.streams.delete(key);
+    }
+    if (this.pending.length === 0 && this.streams.size === 0) return undefined;
+    this.req.signal?.throwIfAborted();
+    const span = this.req.maxSliceSpan;
+    let target: Nanos;
+    if (this.forward) target = span !== undefined && this.edge + span < through ? this.edge + span : through;
+    else target = span !== undefined && this.edge - span > from ? this.edge - span : from;
+    await this.loadBatch(target, blocks);
+    // The slice ends where the first chunk not yet loaded begins: everything before is loaded.
+    const next = this.pending[0];
+    let bound = target;
+    if (next !== undefined) {
+      if (this.forward && next.ref.from < bound) bound = next.ref.from;
+      if (!this.forward && next.ref.through + 1n > bound) bound = next.ref.through + 1n;
+    }
+    return bound;
   }
 
   async next(): Promise<EntryIterator | undefined> {
-    this.current?.close();
-    this.current = undefined;
-    this.stored = this.stored.filter((c) => !c.done);
-    this.memory = this.memory.filter((c) => !c.done);
-    const { from, through } = this.req;
-    const atEnd = this.forward ? this.edge >= through : this.edge <= from;
-    if (atEnd || (this.pending.length === 0 && this.stored.length === 0 && this.memory.length === 0)) return undefined;
-    this.req.signal?.throwIfAborted();
-    await this.loadBatch();
-    // The slice ends where the first chunk not yet loaded begins: everything before is loaded.
-    let bound: Nanos;
-    const next = this.pending[0];
-    if (this.forward) bound = next === undefined || next.ref.from >= through ? through : next.ref.from;
-    else bound = next === undefined || next.ref.through < from ? from : next.ref.through + 1n;
+    const bound = await this.advance(false);
+    if (bound === undefined) return undefined;
     const views: EntryIterator[] = [];
-    for (const c of this.stored) views.push(new SliceView(c, bound, this.forward, undefined));
-    for (const c of this.memory) views.push(new SliceView(c, bound, this.forward, this.countMemoryEntry));
+    for (const s of this.streams.values()) {
+      for (const c of s.chunks) views.push(new SliceView(c, bound, this.forward, undefined));
+      for (const c of s.memory) views.push(new SliceView(c, bound, this.forward, this.countMemoryEntry));
+    }
     this.edge = bound;
     this.current = new MergeIterator(views, this.req.direction);
     return this.current;
   }
 
-  /** Fetches the next batch of chunks, plus every chunk that starts where the slice would. */
-  private async loadBatch(): Promise<void> {
+  async nextStreams(): Promise<StreamSlice | undefined> {
+    if (!this.forward) throw new Error('nextStreams reads forwards only');
+    const lo = this.edge;
+    const bound = await this.advance(true);
+    if (bound === undefined) return undefined;
+    const out: StreamEntries[] = [];
+    for (const [stream, s] of this.streams) {
+      if (s.blocks.length > 0) {
+        const segments: BlockSegment[] = [];
+        for (const b of s.blocks) b.collect(lo, bound, segments);
+        if (segments.length > 0) out.push(new BlockStreamEntries(stream, segments));
+      }
+      if (s.memory.length + s.chunks.length > 0) {
+        const views: EntryIterator[] = [];
+        for (const c of s.chunks) views.push(new SliceView(c, bound, true, undefined));
+        for (const c of s.memory) views.push(new SliceView(c, bound, true, this.countMemoryEntry));
+        out.push(new MergedStreamEntries(stream, views.length === 1 ? views[0] : new MergeIterator(views, 'forward')));
+      }
+    }
+    this.edge = bound;
+    return { bound, streams: out };
+  }
+
+  /**
+   * Fetches the chunks the slice up to `target` needs, at most `chunksPerBatch` of them (plus
+   * any that start at the same instant as the last, so that the slice makes progress).
+   */
+  private async loadBatch(target: Nanos, blocks: boolean): Promise<void> {
     const take: StreamChunkRef[] = [];
-    const edgeOf = (r: StreamChunkRef) => (this.forward ? r.ref.from : r.ref.through + 1n);
+    const forward = this.forward;
+    const edgeOf = (r: StreamChunkRef) => (forward ? r.ref.from : r.ref.through + 1n);
     while (this.pending.length > 0) {
       const r = this.pending[0];
-      const noProgress = this.forward ? edgeOf(r) <= this.edge : edgeOf(r) >= this.edge;
-      if (take.length >= this.chunksPerBatch && !noProgress && edgeOf(r) !== edgeOf(take[take.length - 1])) break;
+      const e = edgeOf(r);
+      if (forward ? e >= target : e <= target) break;
+      const noProgress = forward ? e <= this.edge : e >= this.edge;
+      if (take.length >= this.chunksPerBatch && !noProgress && e !== edgeOf(take[take.length - 1])) break;
       take.push(this.pending.shift()!);
     }
     if (take.length === 0) return;
@@ -167,23 +371,27 @@ class SelectionBatches implements EntryBatches {
     for (let i = 0; i < chunks.length; i++) {
       stats.chunksRead++;
       stats.compressedBytes += take[i].ref.size;
-      this.stored.push(new SourceCursor(chunks[i].iterator(from, through, direction, take[i].stream, this.blockFilter)));
+      const s = this.sourcesOf(take[i].stream);
+      // Block reads skip the merge, so only where memory cannot hold the same entries.
+      if (blocks && s.memory.length === 0) s.blocks.push(new ChunkBlocks(chunks[i], from, through, this.blockFilter));
+      else s.chunks.push(new SourceCursor(chunks[i].iterator(from, through, direction, take[i].stream, this.blockFilter)));
     }
   }
 
   close(): void {
     this.current?.close();
     this.current = undefined;
-    for (const c of this.stored) c.close();
-    for (const c of this.memory) c.close();
-    this.stored = [];
-    this.memory = [];
+    for (const s of this.streams.values()) {
+      for (const c of s.memory) c.close();
+      for (const c of s.chunks) c.close();
+    }
+    this.streams.clear();
     this.pending = [];
   }
 }
 
-function countMemoryEntry(stats: QueryStats, it: EntryIterator): void {
-  const bytes = entryBytes(it.at());
+function countMemoryEntry(stats: QueryStats, e: LogEntry): void {
+  const bytes = entryBytes(e);
   stats.linesProcessed++;
   stats.bytesProcessed += bytes;
   stats.headChunkLines++;

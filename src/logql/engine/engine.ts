@@ -29,6 +29,13 @@ function seriesLimitError(limit: number): LokiError {
   );
 }
 
+/** Evaluation times: first, first + step, ..., ≤ last (step 0n for an instant query). */
+interface StepGrid {
+  first: bigint;
+  last: bigint;
+  step: bigint;
+}
+
 /** The same sample for every step: `vector(n)`. */
 class ConstantVectorEvaluator implements StepEvaluator {
   private readonly vec: Vector;
@@ -108,7 +115,7 @@ export class Engine {
       return { type: 'matrix', series: [{ metric: [], points }] };
     }
     if (!p.instant && contains(expr, isApproxTopk)) throw new LokiError('bad_request', APPROX_TOPK_RANGE);
-    const root = this.build(ctx, expr, start, end);
+    const root = this.build(ctx, expr, { first: start, last: end, step: p.instant ? 0n : step });
     if (root.kind === 'scalar') throw new Error('a literal-only expression must be folded at parse time');
     const maxSeries = ctx.limits.maxQuerySeries;
     try {
@@ -141,29 +148,29 @@ export class Engine {
   }
 
   /** The evaluator tree of a metric expression; literals stay literals (they have no steps). */
-  private build(ctx: QueryContext, expr: SampleExpr, first: bigint, last: bigint): Operand {
+  private build(ctx: QueryContext, expr: SampleExpr, g: StepGrid): Operand {
     switch (expr.type) {
       case 'literal':
         return { kind: 'scalar', value: expr.value };
       case 'vector':
         return { kind: 'vector', ev: new ConstantVectorEvaluator(expr.value) };
       case 'rangeAggregation':
-        return { kind: 'vector', ev: new RangeAggregationEvaluator(ctx, expr, first, last) };
+        return { kind: 'vector', ev: new RangeAggregationEvaluator(ctx, expr, g.first, g.last, g.step) };
       case 'vectorAggregation':
-        return { kind: 'vector', ev: new VectorAggregationEvaluator(expr, this.vectorOf(ctx, expr.inner, first, last)) };
+        return { kind: 'vector', ev: new VectorAggregationEvaluator(expr, this.vectorOf(ctx, expr.inner, g)) };
       case 'labelReplace':
-        return { kind: 'vector', ev: new LabelReplaceEvaluator(expr, this.vectorOf(ctx, expr.inner, first, last)) };
+        return { kind: 'vector', ev: new LabelReplaceEvaluator(expr, this.vectorOf(ctx, expr.inner, g)) };
       case 'binary': {
-        const lhs = this.build(ctx, expr.lhs, first, last);
-        const rhs = this.build(ctx, expr.rhs, first, last);
+        const lhs = this.build(ctx, expr.lhs, g);
+        const rhs = this.build(ctx, expr.rhs, g);
         return { kind: 'vector', ev: new BinaryEvaluator(expr, lhs, rhs) };
       }
     }
   }
 
   /** An operand that must be a vector: a literal becomes a one-sample vector without labels. */
-  private vectorOf(ctx: QueryContext, expr: SampleExpr, first: bigint, last: bigint): StepEvaluator {
-    const op = this.build(ctx, expr, first, last);
+  private vectorOf(ctx: QueryContext, expr: SampleExpr, g: StepGrid): StepEvaluator {
+    const op = this.build(ctx, expr, g);
     return op.kind === 'vector' ? op.ev : new ConstantVectorEvaluator(op.value);
   }
 }

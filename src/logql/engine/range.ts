@@ -5,7 +5,7 @@
  * query range.
  */
 import {
-  type EntryIterator, type LabelPair, type Labels, LokiError, canonicalLabels, getLabel, newMatcher,
+  type LabelPair, type Labels, LokiError, canonicalLabels, getLabel, newMatcher,
 } from '../../core/index.js';
 import type { LabelFilter, LabelMatcher, RangeAggregationExpr } from '../syntax/ast.js';
 import { buildSampleExtractor, type SampleExtractor, type StreamSampleExtractor } from '../pipeline/index.js';
@@ -16,11 +16,16 @@ import type { EntryBatches } from './types.js';
 
 const ERROR_LABEL = '__error__';
 
-/** Samples of one series, oldest first; `head` is the first one still inside the window. */
+/**
+ * Samples of one series. A slice delivers each stream's entries on its own, so a series fed by
+ * several streams (or by a stream whose blocks overlap) receives them out of order: it is sorted
+ * before it is evaluated. `head` is the first sample still inside the window.
+ */
 class SeriesBuffer {
-  readonly ts: number[] = [];
-  readonly values: number[] = [];
+  ts: number[] = [];
+  values: number[] = [];
   head = 0;
+  sorted = true;
   readonly errorType: string | undefined;
 
   constructor(
@@ -28,6 +33,26 @@ class SeriesBuffer {
     readonly key: string,
   ) {
     this.errorType = getLabel(labels, ERROR_LABEL);
+  }
+
+  push(rel: number, value: number): void {
+    const n = this.ts.length;
+    if (n > 0 && rel < this.ts[n - 1]) this.sorted = false;
+    this.ts.push(rel);
+    this.values.push(value);
+  }
+
+  /** Sorts by time (equal times keep their arrival order). */
+  sort(): void {
+    const n = this.ts.length - this.head;
+    const order = new Array<number>(n);
+    for (let i = 0; i < n; i++) order[i] = this.head + i;
+    const ts = this.ts;
+    order.sort((a, b) => ts[a] - ts[b] || a - b);
+    this.ts = order.map((i) => ts[i]);
+    this.values = order.map((i) => this.values[i]);
+    this.head = 0;
+    this.sorted = true;
   }
 
   /** Drops samples at or before `start`; compacts now and then so the arrays stay small. */
@@ -113,10 +138,9 @@ export class RangeAggregationEvaluator implements StepEvaluator {
   /** Absolute ns of relative time 0: the first instant any window can include. */
   private base = 0n;
   private batches: EntryBatches | undefined;
-  private current: EntryIterator | undefined;
   private exhausted = false;
-  /** Relative time of the last entry read; everything up to it is in the buffers. */
-  private lastRead = -Infinity;
+  /** Relative time before which every entry is in the buffers. */
+  private loadedUntil = -Infinity;
   private readCount = 0;
 
   constructor(
@@ -125,6 +149,8 @@ export class RangeAggregationEvaluator implements StepEvaluator {
     /** First and last evaluation times: they bound what is read. */
     private readonly firstStep: bigint,
     private readonly lastStep: bigint,
+    /** Distance between evaluation times (0 for one step). */
+    private readonly stepNs: bigint,
   ) {
     const { selector, unwrap } = expr.range;
     if (needsExtractor(expr)) {
@@ -149,6 +175,8 @@ export class RangeAggregationEvaluator implements StepEvaluator {
       blockFilter: this.extractor?.blockFilter,
       stats: this.ctx.stats,
       signal: this.ctx.signal,
+      // A slice of one window or one step: what the buffers hold beyond the window stays small.
+      maxSliceSpan: range > this.stepNs ? range : this.stepNs > 0n ? this.stepNs : range,
     });
   }
 
@@ -156,67 +184,61 @@ export class RangeAggregationEvaluator implements StepEvaluator {
     if (this.batches === undefined) await this.open();
     const end = Number(t - this.expr.range.offset - this.base);
     const start = end - this.rangeNs;
-    if (this.lastRead <= end) await this.readThrough(end);
+    while (!this.exhausted && this.loadedUntil <= end) await this.loadSlice();
     return this.evaluate(start, end);
   }
 
-  /** Reads entries until one lies after `end` (it is kept) or the selection ends. */
-  private async readThrough(end: number): Promise<void> {
+  /** Reads the next slice into the series buffers. */
+  private async loadSlice(): Promise<void> {
     const signal = this.ctx.signal;
-    while (!this.exhausted) {
-      if (this.current === undefined) {
-        signal?.throwIfAborted();
-        this.current = await this.batches!.next();
-        if (this.current === undefined) {
-          this.exhausted = true;
-          return;
+    signal?.throwIfAborted();
+    const slice = await this.batches!.nextStreams();
+    if (slice === undefined) {
+      this.exhausted = true;
+      return;
+    }
+    const base = this.base;
+    for (const s of slice.streams) {
+      const stream = s.stream;
+      const sx = this.extractor === undefined ? undefined : this.extractorFor(stream);
+      while (s.next()) {
+        if (++this.readCount % ABORT_CHECK_EVERY === 0) signal?.throwIfAborted();
+        const ts = s.ts();
+        const rel = Number(ts - base);
+        if (sx !== undefined) {
+          const sample = sx.process(ts, s.line(), s.metadata());
+          if (sample !== undefined) this.bufferOf(sample.labelsKey, sample.labels).push(rel, sample.value);
+          continue;
+        }
+        const metadata = s.metadata();
+        const value = this.byteValues ? s.lineBytes() : 1;
+        if (metadata.length === 0) this.bufferOf(stream, undefined).push(rel, value);
+        else {
+          const labels = withMetadata(this.streamLabels.get(stream), metadata);
+          this.bufferOf(canonicalLabels(labels), labels).push(rel, value);
         }
       }
-      const it = this.current;
-      while (it.next()) {
-        if (++this.readCount % ABORT_CHECK_EVERY === 0) signal?.throwIfAborted();
-        const e = it.at();
-        const rel = Number(e.ts - this.base);
-        this.lastRead = rel;
-        this.add(rel, e.ts, e.line, e.metadata, it.labels());
-        if (rel > end) return;
-      }
-      this.current = undefined;
     }
+    this.loadedUntil = Number(slice.bound - base);
   }
 
-  private add(rel: number, ts: bigint, line: string, metadata: Labels, stream: string): void {
-    let labels: Labels;
-    let key: string;
-    let value: number;
-    if (this.extractor !== undefined) {
-      let sx = this.perStream.get(stream);
-      if (sx === undefined) {
-        sx = this.extractor.forStream(this.streamLabels.get(stream));
-        this.perStream.set(stream, sx);
-      }
-      const s = sx.process(ts, line, metadata);
-      if (s === undefined) return;
-      labels = s.labels;
-      key = s.labelsKey;
-      value = s.value;
-    } else {
-      if (metadata.length === 0) {
-        key = stream;
-        labels = this.streamLabels.get(stream);
-      } else {
-        labels = withMetadata(this.streamLabels.get(stream), metadata);
-        key = canonicalLabels(labels);
-      }
-      value = this.byteValues ? Buffer.byteLength(line) : 1;
+  private extractorFor(stream: string): StreamSampleExtractor {
+    let sx = this.perStream.get(stream);
+    if (sx === undefined) {
+      sx = this.extractor!.forStream(this.streamLabels.get(stream));
+      this.perStream.set(stream, sx);
     }
+    return sx;
+  }
+
+  /** The buffer of a series; `labels` undefined means the key is a stream's label string. */
+  private bufferOf(key: string, labels: Labels | undefined): SeriesBuffer {
     let buf = this.series.get(key);
     if (buf === undefined) {
-      buf = new SeriesBuffer(labels, key);
+      buf = new SeriesBuffer(labels ?? this.streamLabels.get(key), key);
       this.series.set(key, buf);
     }
-    buf.ts.push(rel);
-    buf.values.push(value);
+    return buf;
   }
 
   private evaluate(start: number, end: number): Vector {
@@ -224,9 +246,11 @@ export class RangeAggregationEvaluator implements StepEvaluator {
     const out: Vector = [];
     const w: Window = { ts: [], values: [], lo: 0, hi: 0, start, end };
     for (const buf of this.series.values()) {
+      if (!buf.sorted) buf.sort();
       buf.evict(start);
       let hi = buf.ts.length;
-      while (hi > buf.head && buf.ts[hi - 1] > end) hi--;
+      // Samples after the window end (read ahead by the slice) stay for later steps.
+      if (hi > buf.head && buf.ts[hi - 1] > end) hi = upperBound(buf.ts, buf.head, hi, end);
       if (hi === buf.head) {
         if (buf.head === buf.ts.length) this.series.delete(buf.key);
         continue;
@@ -247,7 +271,16 @@ export class RangeAggregationEvaluator implements StepEvaluator {
   }
 
   close(): void {
-    this.current?.close();
     this.batches?.close();
   }
+}
+
+/** First index in [lo, hi) whose value is > target (hi when none). */
+function upperBound(xs: readonly number[], lo: number, hi: number, target: number): number {
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (xs[mid] <= target) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }

@@ -107,6 +107,31 @@ export interface SelectRequest {
   /** Counters the source adds what it reads to. */
   stats: QueryStats;
   signal?: AbortSignal;
+  /** Longest time span of one slice (memory bound); unbounded when absent. */
+  maxSliceSpan?: Nanos;
+}
+
+/**
+ * The entries of one stream within a slice, read one at a time without allocating an entry
+ * object: the line becomes a string only when `line()` is called. Entries are not necessarily in
+ * time order (blocks of a stream may overlap in time).
+ */
+export interface StreamEntries {
+  /** Canonical label string of the stream. */
+  readonly stream: string;
+  /** Advances; false when the stream has nothing more in this slice. */
+  next(): boolean;
+  ts(): Nanos;
+  line(): string;
+  /** UTF-8 length of the line, without making the string. */
+  lineBytes(): number;
+  metadata(): Labels;
+}
+
+/** A forward slice for metric queries: every entry before `bound` has been delivered. */
+export interface StreamSlice {
+  bound: Nanos;
+  streams: StreamEntries[];
 }
 
 /**
@@ -118,6 +143,12 @@ export interface SelectRequest {
 export interface EntryBatches {
   /** The next slice, or undefined when the selection is exhausted. */
   next(): Promise<EntryIterator | undefined>;
+  /**
+   * For forward reads that need no order across streams (metric queries): the next slice as
+   * one cursor per stream, or undefined when exhausted. A selection is read either with `next`
+   * or with `nextStreams`, not both.
+   */
+  nextStreams(): Promise<StreamSlice | undefined>;
   close(): void;
 }
 

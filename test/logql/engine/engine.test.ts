@@ -7,7 +7,9 @@ import {
   type EntryIterator, type LogEntry, LokiError, MergeIterator, NS_PER_SECOND, arrayIterator, matchesAll, normalizeLabels,
   parseLabelString,
 } from '../../../src/core/index.js';
-import { type DataSource, type EntryBatches, Engine, type QueryParams, type SelectRequest } from '../../../src/logql/engine/index.js';
+import {
+  type DataSource, type EntryBatches, Engine, type QueryParams, type SelectRequest, type StreamEntries, type StreamSlice,
+} from '../../../src/logql/engine/index.js';
 
 const S = NS_PER_SECOND;
 
@@ -43,9 +45,33 @@ class FakeSource implements DataSource {
           });
         return new MergeIterator(its, req.direction);
       },
+      async nextStreams(): Promise<StreamSlice | undefined> {
+        if (edge >= req.through) return undefined;
+        const lo = edge;
+        const hi = edge + self.sliceNs < req.through ? edge + self.sliceNs : req.through;
+        edge = hi;
+        self.slicesServed++;
+        self.onSlice?.();
+        const streams = Object.entries(self.streams)
+          .filter(([labels]) => matchesAll(normalizeLabels(parseLabelString(labels)), req.matchers))
+          .map(([labels, entries]) => arrayStreamEntries(labels, entries.filter((e) => e.ts >= lo && e.ts < hi)));
+        return { bound: hi, streams };
+      },
       close() {},
     };
   }
+}
+
+function arrayStreamEntries(stream: string, list: LogEntry[]): StreamEntries {
+  let i = -1;
+  return {
+    stream,
+    next: () => ++i < list.length,
+    ts: () => list[i].ts,
+    line: () => list[i].line,
+    lineBytes: () => Buffer.byteLength(list[i].line),
+    metadata: () => list[i].metadata,
+  };
 }
 
 function entries(...seconds: number[]): LogEntry[] {
