@@ -32,7 +32,10 @@ export class ServerError extends CliError {
   ) {
     // A 4xx other than 429 says the request itself was wrong (bad LogQL, bad labels, missing
     // tenant); retrying cannot help, so scripts get the "bad input" code.
-    super(text, status >= 400 && status < 500 && status !== 429 ? EXIT_USAGE : EXIT_FAILURE);
+    super(
+      status === 401 ? `${text} (the server runs with auth enabled: set --tenant or LOGSTORE_TENANT)` : text,
+      status >= 400 && status < 500 && status !== 429 ? EXIT_USAGE : EXIT_FAILURE,
+    );
   }
 }
 

@@ -158,6 +158,8 @@ export async function followFiles(opts: FollowOptions): Promise<void> {
   );
   let stop = false;
   opts.stopped.then(() => (stop = true));
+  // A file that stays unreadable is reported once, not every poll.
+  const lastError = new Map<string, string>();
   let wake: (() => void) | undefined;
   opts.stopped.then(() => wake?.());
   try {
@@ -165,8 +167,11 @@ export async function followFiles(opts: FollowOptions): Promise<void> {
       for (const f of followed) {
         try {
           await f.poll();
+          lastError.delete(f.file);
         } catch (e) {
-          opts.warn(`push: cannot read ${f.file}: ${(e as Error).message}`);
+          const message = `push: cannot read ${f.file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`;
+          if (lastError.get(f.file) !== message) opts.warn(message);
+          lastError.set(f.file, message);
         }
       }
       if (stop) break;

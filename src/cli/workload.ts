@@ -124,13 +124,14 @@ const NS_PER_MS = 1_000_000n;
 /** Builds one trace at a time; the same seed gives the same traces at the same offsets. */
 export class DemoWorkload {
   readonly streams = demoStreams();
-  private readonly r: () => number;
+  /** The workload's random source; every draw advances the seeded sequence. */
+  readonly random: () => number;
   private readonly streamIndex = new Map<Service, number[]>();
   private nextIncidentNs: bigint | undefined;
   private readonly incidentEveryNs: bigint;
 
   constructor(seed: number, opts: { incidentEveryNs?: bigint } = {}) {
-    this.r = rng(seed);
+    this.random = rng(seed);
     this.incidentEveryNs = opts.incidentEveryNs ?? DEFAULT_INCIDENT_EVERY_NS;
     this.streams.forEach((s, i) => {
       const list = this.streamIndex.get(s.service) ?? [];
@@ -145,14 +146,14 @@ export class DemoWorkload {
     if (this.nextIncidentNs === undefined || startNs >= this.nextIncidentNs) {
       kind = 'incident';
       // Jitter the schedule by ±20% so incidents do not line up with query steps.
-      const jitter = BigInt(Math.round((this.r() * 0.4 - 0.2) * Number(this.incidentEveryNs / NS_PER_MS)));
+      const jitter = BigInt(Math.round((this.random() * 0.4 - 0.2) * Number(this.incidentEveryNs / NS_PER_MS)));
       this.nextIncidentNs = startNs + this.incidentEveryNs + jitter * NS_PER_MS;
     } else kind = this.pickKind();
     return new TraceBuilder(this, kind, startNs).build();
   }
 
   private pickKind(): TraceKind {
-    let x = this.r();
+    let x = this.random();
     for (const [kind, w] of KIND_WEIGHTS) {
       if (x < w) return kind;
       x -= w;
@@ -160,15 +161,10 @@ export class DemoWorkload {
     return 'browse';
   }
 
-  /** @internal used by TraceBuilder */
-  random(): number {
-    return this.r();
-  }
-
-  /** @internal a pod of the service, picked at random. */
+  /** A pod of the service, picked at random. */
   streamOf(service: Service): number {
     const list = this.streamIndex.get(service)!;
-    return list[(this.r() * list.length) | 0];
+    return list[(this.random() * list.length) | 0];
   }
 }
 
@@ -186,7 +182,7 @@ class TraceBuilder {
     startNs: bigint,
   ) {
     this.now = startNs;
-    this.traceId = hexId(() => w.random(), 32);
+    this.traceId = hexId(w.random, 32);
     this.userId = `u-${10000 + ((w.random() * 90000) | 0)}`;
   }
 
@@ -211,7 +207,7 @@ class TraceBuilder {
   private log(service: Service, level: string, msg: string, fields: Record<string, string | number> = {}): void {
     let span = this.spans.get(service);
     if (!span) {
-      span = { spanId: hexId(() => this.rand(), 16), stream: this.w.streamOf(service) };
+      span = { spanId: hexId(this.w.random, 16), stream: this.w.streamOf(service) };
       this.spans.set(service, span);
     }
     const stream = this.w.streams[span.stream];
@@ -296,7 +292,7 @@ class TraceBuilder {
     this.advance(this.latency(8));
     this.log('inventory', 'info', 'stock reserved', { orderId, sku: this.pick(PRODUCTS), qty: items, warehouse: this.pick(['ams-1', 'fra-2']) });
     this.advance(this.latency(120));
-    const paymentId = `pay_${hexId(() => this.rand(), 12)}`;
+    const paymentId = `pay_${hexId(this.w.random, 12)}`;
     if (kind === 'declined') {
       this.log('payment', 'warn', 'payment declined', { orderId, paymentId, amount, currency: 'EUR', reason: 'insufficient_funds', provider: 'stripe' });
       this.advance(this.latency(5));
