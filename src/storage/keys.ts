@@ -12,7 +12,7 @@
  *   t  tenant                                  → (empty)          tenants with data
  *   s  tenant id                               → label set        series
  *   p  tenant name value id                    → (empty)          postings: label pair → series
- *   d  tenant day id                           → min from, max through of the series' chunks
+ *   d  tenant day id                           → time intervals covered by the series' chunks
  *                                                                 whose `from` falls on that day
  *   c  tenant id from through checksum         → chunk ref fields
  *   w  tenant id                               → WAL entry number (ingester replay mark)
@@ -86,8 +86,9 @@ export class KeyBuilder {
 export class KeyParser {
   private readonly r: ByteReader;
 
-  constructor(key: Buffer) {
-    this.r = new ByteReader(key, 1);
+  /** Parses from `start` (default: right after the namespace byte). */
+  constructor(key: Buffer, start = 1) {
+    this.r = new ByteReader(key, start);
   }
 
   str(): string {
@@ -161,7 +162,6 @@ export const dayKey = (tenant: string, day: number, id: string) =>
 export const dayPrefix = (tenant: string, day: number) => new KeyBuilder(NS.day).str(tenant).day(day).build();
 export const chunkKey = (tenant: string, id: string, from: Nanos, through: Nanos, checksum: number) =>
   new KeyBuilder(NS.chunk).str(tenant).id(id).time(from).time(through).u32(checksum).build();
-export const chunkSeriesPrefix = (tenant: string, id: string) => new KeyBuilder(NS.chunk).str(tenant).id(id).build();
 export const chunkFromKey = (tenant: string, id: string, from: Nanos) =>
   new KeyBuilder(NS.chunk).str(tenant).id(id).time(from).build();
 export const walMarkKey = (tenant: string, id: string) => new KeyBuilder(NS.walMark).str(tenant).id(id).build();
@@ -188,21 +188,62 @@ export function decodeLabels(buf: Buffer): Labels {
   return out;
 }
 
-export interface DaySpan {
-  minFrom: Nanos;
-  maxThrough: Nanos;
+/** Time intervals `[from, through]` (inclusive), sorted and disjoint. */
+export type Intervals = { from: Nanos; through: Nanos }[];
+
+/** Intervals kept per day record; past this the two closest are merged. */
+export const MAX_DAY_INTERVALS = 64;
+
+/**
+ * Adds `[from, through]` to sorted disjoint intervals, merging overlaps; then, while there are
+ * more than MAX_DAY_INTERVALS, merges the pair with the smallest gap (a busy stream's chunks
+ * are milliseconds apart: those gaps go first, so exactness is lost only where it is cheapest).
+ */
+export function addInterval(list: Intervals, from: Nanos, through: Nanos): Intervals {
+  const out: Intervals = [];
+  let cur = { from, through };
+  let placed = false;
+  for (const iv of list) {
+    if (iv.through < cur.from) out.push(iv);
+    else if (iv.from > cur.through) {
+      if (!placed) out.push(cur);
+      placed = true;
+      out.push(iv);
+    } else {
+      cur = { from: iv.from < cur.from ? iv.from : cur.from, through: iv.through > cur.through ? iv.through : cur.through };
+    }
+  }
+  if (!placed) out.push(cur);
+  while (out.length > MAX_DAY_INTERVALS) {
+    let best = 1;
+    for (let i = 2; i < out.length; i++) if (out[i].from - out[i - 1].through < out[best].from - out[best - 1].through) best = i;
+    out.splice(best - 1, 2, { from: out[best - 1].from, through: out[best].through });
+  }
+  return out;
 }
 
-export function encodeDaySpan(span: DaySpan): Buffer {
-  const w = new ByteWriter(16);
-  w.i64(span.minFrom);
-  w.i64(span.maxThrough);
+export function encodeIntervals(list: Intervals): Buffer {
+  const w = new ByteWriter(8 + list.length * 16);
+  w.uvarint(list.length);
+  for (const iv of list) {
+    w.i64(iv.from);
+    w.i64(iv.through);
+  }
   return w.finish();
 }
 
-export function decodeDaySpan(buf: Buffer): DaySpan {
+export function decodeIntervals(buf: Buffer): Intervals {
   const r = new ByteReader(buf);
-  return { minFrom: r.i64(), maxThrough: r.i64() };
+  const n = r.uvarint();
+  const out: Intervals = [];
+  for (let i = 0; i < n; i++) out.push({ from: r.i64(), through: r.i64() });
+  return out;
+}
+
+/** Whether any interval overlaps `[from, through)`. */
+export function intervalsOverlap(list: Intervals, from: Nanos, through: Nanos): boolean {
+  for (const iv of list) if (iv.through >= from && iv.from < through) return true;
+  return false;
 }
 
 export interface ChunkRefValue {

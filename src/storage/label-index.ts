@@ -3,13 +3,12 @@
  * series' entries and when. It answers matchers, label names/values, chunk refs and stats for
  * a time range without touching line contents. Key layout: keys.ts.
  *
- * Time restriction works in two steps. A per-day record (`d`) per series gives the candidate
- * series of a range cheaply; it holds the min `from` and max `through` of the series' chunks
- * starting that day, so it proves a series is active whenever one of those two bounds falls in
- * the range. Only otherwise (the range lies inside a gap between chunks) are the series' chunk
- * refs read to decide. Chunk refs are keyed by their `from`, and the index remembers the
- * longest chunk span ever written, so a range scan starts at `from - maxSpan` and ends at
- * `through`.
+ * Time restriction: a per-day record (`d`) per series lists the time intervals its chunks
+ * starting that day cover (overlapping chunks merged; past 64 intervals the two closest are
+ * merged, which for a busy stream means chunks milliseconds apart). It answers "which series
+ * have data in [from, through)" without reading chunk refs. Chunk refs are keyed by their
+ * `from`, and the index remembers the longest chunk span ever written, so both day records
+ * and a series' refs for a range are one scan from `from - maxSpan` to `through`.
  *
  * Series ids: the first 128 bits of SHA-256 over the canonical label string. Should two label
  * sets of a tenant ever hash alike (not expected in practice), the second one takes the hash
@@ -55,6 +54,8 @@ const MIN_NANOS = -(1n << 63n);
 const MAX_NANOS = (1n << 63n) - 1n;
 /** Index reads issued at once when many series are looked up. */
 const READ_CONCURRENCY = 16;
+/** Above this many (series × days), day records are scanned rather than read one by one. */
+const POINT_READ_LIMIT = 20_000;
 /** Entries per LevelDB iterator round trip. */
 const SCAN_BATCH = 1000;
 /** Series ids and label sets remembered in memory; cleared wholesale past this many. */
@@ -116,8 +117,8 @@ export class LabelIndex {
     return run;
   }
 
-  private async *scan(gte: Buffer, lt: Buffer, limit = Infinity): AsyncGenerator<[Buffer, Buffer]> {
-    const it = this.db.iterator({ gte, lt, limit: limit === Infinity ? -1 : limit });
+  private async *scan(gte: Buffer, lt: Buffer): AsyncGenerator<[Buffer, Buffer]> {
+    const it = this.db.iterator({ gte, lt });
     try {
       for (;;) {
         const batch = await it.nextv(SCAN_BATCH);
@@ -182,13 +183,10 @@ export class LabelIndex {
         // Only reachable if two new colliding series were resolved concurrently.
         throw new LokiError('internal', `series id ${id} of tenant ${tenant} is taken by another label set`);
       }
-      const day = K.dayOf(ref.from);
-      const dayKey = K.dayKey(tenant, day, id);
+      const dayKey = K.dayKey(tenant, K.dayOf(ref.from), id);
       const old = await this.db.get(dayKey);
-      const span = old ? K.decodeDaySpan(old) : { minFrom: ref.from, maxThrough: ref.through };
-      if (ref.from < span.minFrom) span.minFrom = ref.from;
-      if (ref.through > span.maxThrough) span.maxThrough = ref.through;
-      ops.push({ type: 'put', key: dayKey, value: K.encodeDaySpan(span) });
+      const intervals = K.addInterval(old ? K.decodeIntervals(old) : [], ref.from, ref.through);
+      ops.push({ type: 'put', key: dayKey, value: K.encodeIntervals(intervals) });
       ops.push({
         type: 'put',
         key: K.chunkKey(tenant, id, ref.from, ref.through, ref.checksum),
@@ -237,46 +235,52 @@ export class LabelIndex {
     return out;
   }
 
-  /**
-   * Series with a chunk overlapping `[from, through)`, mapped to whether that is already
-   * proven (true) or needs a look at the chunk refs (false).
-   */
-  private async activeSeries(tenant: string, from: Nanos, through: Nanos): Promise<Map<string, boolean>> {
-    const out = new Map<string, boolean>();
+  /** Day numbers whose day records can describe data in `[from, through)`. */
+  private dayRange(from: Nanos, through: Nanos): [number, number] {
+    return [K.dayOf(clampNanos(from - this.maxSpan)), K.dayOf(through - 1n)];
+  }
+
+  /** Ids of the tenant's series with data in `[from, through)`, from one scan of day records. */
+  private async activeSeries(tenant: string, from: Nanos, through: Nanos): Promise<Set<string>> {
+    const out = new Set<string>();
     if (from >= through) return out;
-    const firstDay = K.dayOf(clampNanos(from - this.maxSpan));
-    const lastDay = K.dayOf(through - 1n);
+    const [firstDay, lastDay] = this.dayRange(from, through);
     for await (const [k, v] of this.scan(K.dayPrefix(tenant, firstDay), K.dayPrefix(tenant, lastDay + 1))) {
-      const p = new K.KeyParser(k);
-      p.str();
-      p.day();
-      const id = p.id();
-      const { minFrom, maxThrough } = K.decodeDaySpan(v);
-      if (maxThrough < from || minFrom >= through) continue;
-      const proven = (minFrom >= from && minFrom < through) || (maxThrough >= from && maxThrough < through);
-      if (proven || !out.has(id)) out.set(id, proven || (out.get(id) ?? false));
+      const id = k.subarray(k.length - K.SERIES_ID_BYTES).toString('hex');
+      if (!out.has(id) && K.intervalsOverlap(K.decodeIntervals(v), from, through)) out.add(id);
     }
     return out;
   }
 
+  /** Which of `ids` have data in `[from, through)`, by point reads of their day records. */
+  private async activeAmong(tenant: string, ids: readonly string[], from: Nanos, through: Nanos): Promise<Set<string>> {
+    const out = new Set<string>();
+    if (from >= through) return out;
+    const [firstDay, lastDay] = this.dayRange(from, through);
+    const keys: Buffer[] = [];
+    const owners: string[] = [];
+    for (const id of ids) {
+      for (let day = firstDay; day <= lastDay; day++) {
+        keys.push(K.dayKey(tenant, day, id));
+        owners.push(id);
+      }
+    }
+    const values = await this.db.getMany(keys);
+    values.forEach((v, i) => {
+      if (v && K.intervalsOverlap(K.decodeIntervals(v), from, through)) out.add(owners[i]);
+    });
+    return out;
+  }
+
   /** Chunk refs of one series overlapping `[from, through)`, ordered by `from`. */
-  async seriesChunkRefs(tenant: string, id: string, from: Nanos, through: Nanos, limit = Infinity): Promise<ChunkRef[]> {
+  async seriesChunkRefs(tenant: string, id: string, from: Nanos, through: Nanos): Promise<ChunkRef[]> {
     const out: ChunkRef[] = [];
     if (from >= through) return out;
     const gte = K.chunkFromKey(tenant, id, clampNanos(from - this.maxSpan));
     const lt = K.chunkFromKey(tenant, id, through);
     for await (const [k, v] of this.scan(gte, lt)) {
-      const p = new K.KeyParser(k);
-      p.str();
-      p.id();
-      const refFrom = p.time(), refThrough = p.time(), checksum = p.u32();
-      if (refThrough < from) continue;
-      const val = K.decodeChunkValue(v);
-      out.push({
-        tenant, seriesId: id, key: val.key, from: refFrom, through: refThrough, size: val.size,
-        entries: val.entries, checksum, uncompressedBytes: val.uncompressedBytes,
-      });
-      if (out.length >= limit) break;
+      const ref = parseChunkRef(tenant, k, v);
+      if (ref.through >= from) out.push(ref);
     }
     return out;
   }
@@ -298,20 +302,30 @@ export class LabelIndex {
    * the label.
    */
   async series(tenant: string, matchers: readonly Matcher[], from: Nanos, through: Nanos): Promise<SeriesInfo[]> {
-    const active = await this.activeSeries(tenant, from, through);
-    let candidates = [...active.keys()];
+    if (from >= through) return [];
+    let posted: string[] | undefined;
     for (const m of matchers) {
-      if (candidates.length === 0) return [];
-      if (m.type === '=' && m.value !== '') {
-        const posted = new Set(await this.postings(tenant, m.name, m.value));
-        candidates = candidates.filter((id) => posted.has(id));
+      if (m.type !== '=' || m.value === '') continue;
+      const ids = await this.postings(tenant, m.name, m.value);
+      if (posted === undefined) posted = ids;
+      else {
+        const keep = new Set(ids);
+        posted = posted.filter((id) => keep.has(id));
       }
+      if (posted.length === 0) return [];
+    }
+    let candidates: string[];
+    const [firstDay, lastDay] = this.dayRange(from, through);
+    if (posted !== undefined && posted.length * (lastDay - firstDay + 1) <= POINT_READ_LIMIT) {
+      const active = await this.activeAmong(tenant, posted, from, through);
+      candidates = posted.filter((id) => active.has(id));
+    } else {
+      const active = await this.activeSeries(tenant, from, through);
+      candidates = posted === undefined ? [...active] : posted.filter((id) => active.has(id));
     }
     const labelled = await mapBounded(candidates, READ_CONCURRENCY, async (id) => {
       const labels = await this.labelsOf(tenant, id);
-      if (labels === undefined || !matchesAll(labels, matchers)) return undefined;
-      if (!active.get(id) && (await this.seriesChunkRefs(tenant, id, from, through, 1)).length === 0) return undefined;
-      return { seriesId: id, labels };
+      return labels !== undefined && matchesAll(labels, matchers) ? { seriesId: id, labels } : undefined;
     });
     const out = labelled.filter((s): s is SeriesInfo => s !== undefined);
     out.sort((a, b) => (a.seriesId < b.seriesId ? -1 : a.seriesId > b.seriesId ? 1 : 0));
@@ -379,7 +393,8 @@ export class LabelIndex {
       const bySeries = new Map<string, Set<number>>();
       const firstKey = K.dayPrefix(tenant, -0x8000_0000);
       for await (const [k, v] of this.scan(firstKey, K.dayPrefix(tenant, K.dayOf(cutoff) + 1))) {
-        if (K.decodeDaySpan(v).minFrom >= cutoff) continue;
+        const intervals = K.decodeIntervals(v);
+        if (intervals.length === 0 || intervals[0].from >= cutoff) continue;
         const p = new K.KeyParser(k);
         p.str();
         const day = p.day();
@@ -401,9 +416,9 @@ export class LabelIndex {
           if (left.length === 0) {
             ops.push({ type: 'del', key: K.dayKey(tenant, day, id) });
           } else {
-            const span = { minFrom: left[0].from, maxThrough: left[0].through };
-            for (const r of left) if (r.through > span.maxThrough) span.maxThrough = r.through;
-            ops.push({ type: 'put', key: K.dayKey(tenant, day, id), value: K.encodeDaySpan(span) });
+            let intervals: K.Intervals = [];
+            for (const r of left) intervals = K.addInterval(intervals, r.from, r.through);
+            ops.push({ type: 'put', key: K.dayKey(tenant, day, id), value: K.encodeIntervals(intervals) });
           }
         }
         if (keep.length === 0) {
@@ -419,4 +434,20 @@ export class LabelIndex {
       return removed;
     });
   }
+}
+
+/** Bytes after the tenant in a chunk key: id, from, through, checksum. */
+const CHUNK_KEY_TAIL = K.SERIES_ID_BYTES + 8 + 8 + 4;
+
+function parseChunkRef(tenant: string, key: Buffer, value: Buffer): ChunkRef {
+  // The tail has a fixed size: read it from the end instead of parsing the tenant again.
+  const tail = key.length - CHUNK_KEY_TAIL;
+  const p = new K.KeyParser(key, tail);
+  const seriesId = p.id();
+  const from = p.time(), through = p.time(), checksum = p.u32();
+  const v = K.decodeChunkValue(value);
+  return {
+    tenant, seriesId, key: v.key, from, through, size: v.size, entries: v.entries, checksum,
+    uncompressedBytes: v.uncompressedBytes,
+  };
 }

@@ -110,6 +110,9 @@ describe('ChunkStore', () => {
     expect(await store.series('t', [eq('app', 'api')], T0 + 2n * HOUR, T0 + 3n * HOUR)).toEqual([]);
     expect(await refs(T0 + 5n * HOUR + 1n, T0 + 5n * HOUR + 2n)).toEqual([T0 + 5n * HOUR]);
     expect(await refs(T0 + DAY, T0 + 2n * DAY)).toEqual([]);
+    // A range of ~100k days: day records are scanned instead of read one by one.
+    expect(await refs(-T0, T0 + 3n * DAY)).toEqual([T0, T0 + 5n * HOUR, T0 + 2n * DAY]);
+    expect(await refs(-T0, T0 + 2n * HOUR)).toEqual([T0]);
     expect(await store.labelValues('t', 'app', T0, T0 + 3n * DAY)).toEqual(['api']);
     expect(await store.labelValues('t', 'app', T0 - 11n * DAY, T0 + 3n * DAY)).toEqual(['api', 'old']);
     expect(await store.labelNames('t', T0 + DAY, T0 + 2n * DAY)).toEqual([]);

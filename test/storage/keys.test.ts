@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { KeyBuilder, KeyParser, NS, dayOf, prefixEnd } from '../../src/storage/keys.js';
+import { KeyBuilder, KeyParser, MAX_DAY_INTERVALS, NS, addInterval, dayOf, intervalsOverlap, prefixEnd } from '../../src/storage/keys.js';
 
 describe('index key encoding', () => {
   it('keeps string order and round-trips strings with NUL bytes', () => {
@@ -31,5 +31,25 @@ describe('index key encoding', () => {
   it('computes the end of a prefix range', () => {
     expect(prefixEnd(Buffer.from([0x70, 0x61, 0x00, 0x01]))).toEqual(Buffer.from([0x70, 0x61, 0x00, 0x02]));
     expect(prefixEnd(Buffer.from([0x70, 0xff, 0xff]))).toEqual(Buffer.from([0x71]));
+  });
+
+  it('keeps activity intervals sorted, merged, and bounded', () => {
+    let list = addInterval([], 10n, 20n);
+    list = addInterval(list, 40n, 50n);
+    list = addInterval(list, 0n, 5n);
+    expect(list).toEqual([{ from: 0n, through: 5n }, { from: 10n, through: 20n }, { from: 40n, through: 50n }]);
+    list = addInterval(list, 18n, 41n); // bridges two
+    expect(list).toEqual([{ from: 0n, through: 5n }, { from: 10n, through: 50n }]);
+    expect(intervalsOverlap(list, 6n, 10n)).toBe(false); // end exclusive
+    expect(intervalsOverlap(list, 6n, 11n)).toBe(true);
+    expect(intervalsOverlap(list, 5n, 6n)).toBe(true); // through inclusive
+
+    // Past the cap, the closest neighbours merge first.
+    let many: ReturnType<typeof addInterval> = [];
+    for (let i = 0; i < MAX_DAY_INTERVALS; i++) many = addInterval(many, BigInt(i) * 100n, BigInt(i) * 100n + 10n);
+    many = addInterval(many, 10_000n + 11n, 10_000n + 20n); // 1 after the previous interval's end
+    many = addInterval(many, 10_000n, 10_000n + 10n);
+    expect(many).toHaveLength(MAX_DAY_INTERVALS);
+    expect(many.at(-1)).toEqual({ from: 10_000n, through: 10_020n });
   });
 });
