@@ -65,8 +65,8 @@ export class MemChunk {
   private headCount = 0;
   /** Line plus metadata size of the head in UTF-16 code units. */
   private headSize = 0;
-  private headLastTs: Nanos = 0n;
-  /** True once an entry arrived at or before the previous one: the head needs a sort. */
+  private headMaxTs: Nanos = 0n;
+  /** True once an entry arrived at or before the latest one so far: the head needs a sort. */
   private headUnsorted = false;
   /** Sorted order of the head, cached between appends for repeated reads. */
   private headOrder: Uint32Array | undefined;
@@ -104,10 +104,6 @@ export class MemChunk {
     return this.blocks.length;
   }
 
-  get codecName(): string {
-    return this.codec.name;
-  }
-
   /**
    * HOT PATH (every ingested line): column appends only, no per-entry object. The head's size
    * counts UTF-16 code units (equal to bytes for ASCII); exact UTF-8 sizes are taken when the
@@ -131,8 +127,8 @@ export class MemChunk {
       for (let i = 0; i < metadata.length; i++) size += metadata[i].name.length + metadata[i].value.length;
     }
     this.headSize += size;
-    if (n > 0 && ts <= this.headLastTs) this.headUnsorted = true;
-    else this.headLastTs = ts;
+    if (n > 0 && ts <= this.headMaxTs) this.headUnsorted = true;
+    else this.headMaxTs = ts;
     this.headCount = n + 1;
     this.headOrder = undefined;
     this.encoded = undefined;
@@ -324,9 +320,14 @@ export class MemChunk {
       out.push({ minTs: b.minTs, maxTs: b.maxTs, load: () => this.loadBlock(i) });
     }
     if (this.headCount > 0) {
-      const head = this.headView();
-      if (head.timestamps[head.length - 1] >= from && head.timestamps[0] < through) {
-        out.push({ minTs: head.timestamps[0], maxTs: head.timestamps[head.length - 1], load: () => head });
+      let headMin = this.headTs[0];
+      let headMax = this.headMaxTs;
+      if (this.headUnsorted) {
+        for (let i = 1; i < this.headCount; i++) if (this.headTs[i] < headMin) headMin = this.headTs[i];
+      }
+      if (headMax >= from && headMin < through) {
+        const head = this.headView();
+        out.push({ minTs: headMin, maxTs: headMax, load: () => head });
       }
     }
     return out;
