@@ -8,6 +8,7 @@ import { CLIENT_FLAGS, DEFAULT_ADDR, LokiClient } from './client.js';
 import { type CommandSpec, UsageError, parseFlags, usage } from './flags.js';
 import { formatBytes, Progress } from './progress.js';
 import { Pusher } from './pusher.js';
+import { onInterrupt } from './signals.js';
 import { DemoWorkload, type DemoTrace } from './workload.js';
 import { parseDurationFlag, parseIntFlag, parsePositiveFloatFlag } from './values.js';
 
@@ -99,9 +100,7 @@ export async function demo(argv: string[]): Promise<number> {
   const progress = new Progress(pusher);
   const deadline = duration !== undefined ? Date.now() + Number(duration / 1_000_000n) : Infinity;
   let stop = false;
-  const onSignal = () => (stop = true);
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const dispose = onInterrupt(() => (stop = true), 'the lines not yet sent are lost');
   try {
     while (!stop && Date.now() < deadline) {
       await writeTracesUntil(nowNanos());
@@ -110,8 +109,7 @@ export async function demo(argv: string[]): Promise<number> {
     await pusher.close();
   } finally {
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    dispose();
   }
   out(`demo: stopped after ${pusher.linesSent.toLocaleString('en-US')} lines (${formatBytes(pusher.bytesSent)})`);
   return 0;

@@ -12,6 +12,7 @@ import { followFiles, PositionsFile } from './follow.js';
 import { Progress } from './progress.js';
 import { DEFAULT_MAX_RETRIES, LineClock, Pusher } from './pusher.js';
 import { LineSplitter } from './lines.js';
+import { onInterrupt } from './signals.js';
 import { parseDurationFlag, parseIntFlag, parseSizeFlag } from './values.js';
 
 
@@ -95,14 +96,15 @@ export async function push(argv: string[]): Promise<number> {
       onCommit: (marks) => positions.save(marks),
     });
     const progress = new Progress(pusher);
+    let dispose = () => {};
     const stopped = new Promise<void>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
+      dispose = onInterrupt(resolve, 'lines not yet acknowledged are read again at the next start');
     });
     try {
       await followFiles({ files: sources, pusher, clock, positions, stopped, warn: (m) => process.stderr.write(`${m}\n`) });
     } finally {
       progress.stop();
+      dispose();
     }
     return pusher.linesDropped > 0 ? 1 : 0;
   }
@@ -111,9 +113,7 @@ export async function push(argv: string[]): Promise<number> {
   const progress = new Progress(pusher);
   // Ctrl-C or SIGTERM: stop reading, but deliver what was read (like the end of input).
   const interrupt = new AbortController();
-  const onSignal = () => interrupt.abort();
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const dispose = onInterrupt(() => interrupt.abort(), 'the lines not yet sent are lost');
   try {
     const inputs = args.length === 0 ? ['-'] : args;
     for (const a of inputs) {
@@ -127,8 +127,7 @@ export async function push(argv: string[]): Promise<number> {
     await pusher.close();
   } finally {
     progress.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    dispose();
   }
   return 0;
 }

@@ -2,6 +2,7 @@
 import { loadConfig } from '../config/index.js';
 import { startApp } from '../server/index.js';
 import { type CommandSpec, parseFlags, usage } from './flags.js';
+import { onInterrupt } from './signals.js';
 
 const SERVE_FLAGS = {
   listen: { type: 'string', value: 'HOST:PORT', env: 'LOGSTORE_LISTEN', default: '127.0.0.1:3100', help: 'address to listen on (port 0: any free port)' },
@@ -14,7 +15,7 @@ export const SERVE: CommandSpec<typeof SERVE_FLAGS> = {
   name: 'serve',
   args: '',
   summary: 'Run the server: the Loki HTTP API (push, query, labels, series, tail) on one port.',
-  details: 'Settings come from defaults, then the --config file, then environment variables, then flags.\nSIGINT/SIGTERM flush memory to storage before exiting.',
+  details: 'Settings come from defaults, then the --config file, then environment variables, then flags.\nSIGINT/SIGTERM flush memory to storage before exiting; a second one exits at once (the WAL keeps the rest).',
   minArgs: 0,
   maxArgs: 0,
   flags: SERVE_FLAGS,
@@ -39,17 +40,18 @@ export async function serve(argv: string[]): Promise<number> {
     `logstore listening on ${app.url} (data in ${config.dataDir}, auth ${config.authEnabled ? 'enabled' : 'disabled'})\n`,
   );
   let failed = false;
+  let dispose = () => {};
   await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stdout.write(`${signal}: flushing to storage and stopping\n`);
+    const stop = () => {
+      process.stdout.write('stopping: flushing to storage\n');
       app.close().then(resolve, (e) => {
         process.stderr.write(`logstore serve: error while stopping: ${(e as Error).message}\n`);
         failed = true;
         resolve();
       });
     };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+    dispose = onInterrupt(stop, 'what was not flushed is in the WAL and is replayed at the next start');
   });
+  dispose();
   return failed ? 1 : 0;
 }

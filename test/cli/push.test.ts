@@ -170,6 +170,22 @@ describe('push --follow', () => {
     expect(rec.entries[1].line).toBe('partial line');
   });
 
+  it('a second Ctrl-C while a batch is being retried exits 130 without saving its position', async () => {
+    const rec = await recorder(Array.from({ length: 50 }, () => ({ status: 503, body: 'unavailable' })));
+    const dir = await tempDir();
+    const log = path.join(dir, 'r.log');
+    const positions = path.join(dir, 'pos.json');
+    await writeFile(log, 'never acknowledged\n');
+    const child = spawnCli(['push', '-f', '-l', '{app="r"}', '--addr', rec.url, '--positions', positions, '--batch-wait', '50ms', log]);
+    await eventually(() => rec.requests >= 1);
+    child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 300));
+    expect(child.exitCode).toBe(null);
+    child.kill('SIGINT');
+    expect(await exited(child)).toBe(130);
+    await expect(readFile(positions, 'utf8')).rejects.toThrow(/ENOENT/);
+  });
+
   it('drops a refused batch in follow mode, keeps going and exits 1 at the end', async () => {
     const rec = await recorder([{ status: 400, body: 'line too long' }]);
     const dir = await tempDir();
