@@ -12,8 +12,9 @@
  * If the file was rotated while the follower was down, the new file is read from its start;
  * what was left unread in the rotated file is not looked for (Promtail behaves the same).
  */
-import { open, readFile, rename, stat, writeFile, mkdir, type FileHandle } from 'node:fs/promises';
+import { open, readFile, rename, stat, mkdir, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
+import { CliError, EXIT_USAGE } from './flags.js';
 import { LineSplitter } from './lines.js';
 import { type LineClock, type Pusher } from './pusher.js';
 
@@ -43,7 +44,7 @@ export class PositionsFile {
       const doc = JSON.parse(text) as { positions?: Record<string, SavedPosition> };
       this.positions = doc.positions ?? {};
     } catch {
-      throw new Error(`positions file ${this.file} is not valid JSON; remove it to start over`);
+      throw new CliError(`positions file ${this.file} is not valid JSON; remove it to start over`, EXIT_USAGE);
     }
   }
 
@@ -54,8 +55,15 @@ export class PositionsFile {
   async save(updates: Map<string, unknown>): Promise<void> {
     for (const [file, pos] of updates) this.positions[file] = pos as SavedPosition;
     await mkdir(path.dirname(this.file), { recursive: true });
+    // Written aside, synced, then renamed over the old file: a crash leaves one or the other.
     const tmp = `${this.file}.tmp`;
-    await writeFile(tmp, `${JSON.stringify({ positions: this.positions }, null, 2)}\n`);
+    const handle = await open(tmp, 'w');
+    try {
+      await handle.writeFile(`${JSON.stringify({ positions: this.positions }, null, 2)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
     await rename(tmp, this.file);
   }
 }

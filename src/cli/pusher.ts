@@ -71,7 +71,7 @@ export class Pusher {
   private readonly warn: (message: string) => void;
   private batch = new Batch();
   private timer: NodeJS.Timeout | undefined;
-  /** The send in flight (or the last one); every send chains on it, which keeps order. */
+  /** Settles when the send in flight is done; every send waits for it, which keeps order. */
   private chain: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   /** Until the server answered once, an unreachable address is a mistake, not an outage. */
@@ -135,8 +135,10 @@ export class Pusher {
     }
     const batch = this.batch;
     this.batch = new Batch();
-    this.chain = this.chain.then(() => this.deliver(batch));
-    return this.chain;
+    const sent = this.chain.then(() => this.deliver(batch));
+    // The next batch waits for this one however it ended; its failure reaches callers via `sent`.
+    this.chain = sent.catch(() => {});
+    return sent;
   }
 
   /** Sends what is pending and stops the batch timer. */
@@ -161,7 +163,14 @@ export class Pusher {
         this.warn(`push: dropped ${batch.lines} lines: ${(e as Error).message}`);
       }
     }
-    if (batch.marks.size > 0 && this.onCommit) await this.onCommit(batch.marks);
+    if (batch.marks.size > 0 && this.onCommit) {
+      try {
+        await this.onCommit(batch.marks);
+      } catch (e) {
+        // Not saving a position means re-reading some lines after a restart, not losing them.
+        this.warn(`push: cannot save positions: ${(e as Error).message}`);
+      }
+    }
   }
 
   private encode(batch: Batch): Uint8Array<ArrayBuffer> {
