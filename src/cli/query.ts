@@ -5,10 +5,10 @@
 import WebSocket from 'ws';
 import { formatRFC3339Nano, type Nanos, nowNanos, parseNanosString } from '../core/index.js';
 import { CLIENT_FLAGS, LokiClient, ServerError, errorText, unreachable } from './client.js';
-import { CliError, type CommandSpec, EXIT_FAILURE, UsageError, parseFlags, usage } from './flags.js';
+import { CliError, type CommandSpec, EXIT_FAILURE, type FlagSpecs, UsageError, parseFlags, usage } from './flags.js';
 import {
-  CATEGORIZE_HEADER, EntryPrinter, type EntryExtras, type LabelMap, type OutputMode, type PrintedEntry, commonLabels, formatLabels, parseOutputMode,
-  table, useColor,
+  CATEGORIZE_HEADER, EntryPrinter, type EntryExtras, type LabelMap, type OutputMode, type PrintedEntry, commonLabels,
+  formatLabels, parseOutputMode, table, useColor,
 } from './output.js';
 import { parseDurationFlag, parseIntFlag, parseTimeFlag } from './values.js';
 
@@ -39,7 +39,7 @@ function rangeParams(r: Range): URLSearchParams {
   return new URLSearchParams({ start: r.start.toString(), end: r.end.toString() });
 }
 
-function printHelp(spec: CommandSpec<never>): number {
+function printHelp<F extends FlagSpecs>(spec: CommandSpec<F>): number {
   process.stdout.write(usage(spec));
   return 0;
 }
@@ -107,7 +107,7 @@ function parseDirection(value: string): 'forward' | 'backward' {
 
 export async function query(argv: string[]): Promise<number> {
   const { flags, args, help } = parseFlags(QUERY, argv);
-  if (help) return printHelp(QUERY as CommandSpec<never>);
+  if (help) return printHelp(QUERY);
   const range = parseRange(flags);
   const limit = parseIntFlag('limit', flags.limit!, 1);
   const batch = parseIntFlag('batch', flags.batch!, 1);
@@ -291,7 +291,7 @@ export const LABELS: CommandSpec<typeof LABELS_FLAGS> = {
 
 export async function labels(argv: string[]): Promise<number> {
   const { flags, args, help } = parseFlags(LABELS, argv);
-  if (help) return printHelp(LABELS as CommandSpec<never>);
+  if (help) return printHelp(LABELS);
   const params = rangeParams(parseRange(flags));
   if (flags.query !== undefined) params.set('query', flags.query);
   const client = new LokiClient({ addr: flags.addr!, tenant: flags.tenant });
@@ -323,7 +323,7 @@ export const SERIES: CommandSpec<typeof SERIES_FLAGS> = {
 
 export async function series(argv: string[]): Promise<number> {
   const { flags, args, help } = parseFlags(SERIES, argv);
-  if (help) return printHelp(SERIES as CommandSpec<never>);
+  if (help) return printHelp(SERIES);
   const output = parseOutputMode(flags.output!);
   if (output === 'raw') throw new UsageError(`invalid --output 'raw': expected default or jsonl`);
   const params = rangeParams(parseRange(flags));
@@ -364,7 +364,7 @@ interface TailMessage {
 
 export async function tail(argv: string[]): Promise<number> {
   const { flags, args, help } = parseFlags(TAIL, argv);
-  if (help) return printHelp(TAIL as CommandSpec<never>);
+  if (help) return printHelp(TAIL);
   const since = parseDurationFlag('since', flags.since!);
   const limit = parseIntFlag('limit', flags.limit!, 1);
   const delayFor = parseIntFlag('delay-for', flags['delay-for']!);
