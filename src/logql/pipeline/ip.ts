@@ -116,7 +116,7 @@ function parseIPv6(input: string): bigint | undefined {
 }
 
 /** Go's `netip.ParseAddr` (the first `.` or `:` decides the family). */
-export function parseAddr(s: string): Addr | undefined {
+function parseAddr(s: string): Addr | undefined {
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
     if (c === '.') {

@@ -17,11 +17,11 @@ export const enum JsonType {
   Null = 6,
 }
 
-export const MALFORMED_JSON = 'Malformed JSON error';
-export const MALFORMED_STRING = 'Value is string, but can\'t find closing \'"\' symbol';
-export const MALFORMED_ARRAY = "Value is array, but can't find closing ']' symbol";
-export const MALFORMED_OBJECT = "Value looks like object, but can't find closing '}' symbol";
-export const UNKNOWN_VALUE_TYPE = 'Unknown value type';
+const MALFORMED_JSON = 'Malformed JSON error';
+const MALFORMED_STRING = 'Value is string, but can\'t find closing \'"\' symbol';
+const MALFORMED_ARRAY = "Value is array, but can't find closing ']' symbol";
+const MALFORMED_OBJECT = "Value looks like object, but can't find closing '}' symbol";
+const UNKNOWN_VALUE_TYPE = 'Unknown value type';
 export const MALFORMED_STRING_ESCAPE = 'Encountered an invalid escape sequence in a string';
 
 /** Receives each field of an object; returns an error text (or a stop marker) to end the walk. */
@@ -34,7 +34,7 @@ function isJsonSpace(c: number): boolean {
 }
 
 /** First non-whitespace index in [from, end), or -1. */
-export function nextToken(s: string, from: number, end: number): number {
+function nextToken(s: string, from: number, end: number): number {
   for (let i = from; i < end; i++) if (!isJsonSpace(s.charCodeAt(i))) return i;
   return -1;
 }
@@ -43,7 +43,7 @@ export function nextToken(s: string, from: number, end: number): number {
  * End (exclusive, after the closing quote) of a string whose content starts at `from`, or -1;
  * `escapedOut[0]` tells whether a backslash was seen (the content then needs unescaping).
  */
-export function stringEnd(s: string, from: number, end: number, escapedOut: boolean[]): number {
+function stringEnd(s: string, from: number, end: number, escapedOut: boolean[]): number {
   // Native searches for the quote and the first backslash beat a character loop.
   const backslash = s.indexOf('\\', from);
   let q = s.indexOf('"', from);
@@ -110,7 +110,7 @@ export interface JsonValue {
 }
 
 /** Reads the value at `offset` (no leading whitespace); returns an error text on failure. */
-export function readValue(s: string, offset: number, end: number, out: JsonValue): string | undefined {
+function readValue(s: string, offset: number, end: number, out: JsonValue): string | undefined {
   const c = s.charCodeAt(offset);
   if (c === 0x22) {
     const se = stringEnd(s, offset + 1, end, scratchEscaped);

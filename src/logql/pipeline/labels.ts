@@ -40,11 +40,11 @@ function byName(a: LabelPair, b: LabelPair): number {
   return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
 }
 
-export function labelSetOf(labels: Labels, structuredMetadata: Labels = NO_LABELS, parsed: Labels = NO_LABELS): LabelSet {
+function labelSetOf(labels: Labels, structuredMetadata: Labels = NO_LABELS, parsed: Labels = NO_LABELS): LabelSet {
   return { labels, key: labelsKey(labels), structuredMetadata, parsed };
 }
 
-export const EMPTY_LABEL_SET: LabelSet = labelSetOf(NO_LABELS);
+const EMPTY_LABEL_SET: LabelSet = labelSetOf(NO_LABELS);
 
 /**
  * Which labels parsers should extract ("only what the query needs"). `undefined` required
