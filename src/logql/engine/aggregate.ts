@@ -1,8 +1,11 @@
 /** Vector aggregations (`sum by (a) (...)`, `topk`, `sort`, ...), one step at a time (spec §8.5). */
-import { canonicalLabels } from '../../core/index.js';
+import { type Labels, canonicalLabels } from '../../core/index.js';
 import type { VectorAggregationExpr } from '../syntax/ast.js';
 import type { Sample, StepEvaluator, Vector } from './context.js';
 import { groupLabels } from './labels.js';
+
+/** Input series whose group is remembered; beyond it the cache starts over (bounded memory). */
+const GROUP_CACHE_SIZE = 100_000;
 
 interface Group {
   sample: Sample;
@@ -30,6 +33,8 @@ const ASC = byValue(false);
 export class VectorAggregationEvaluator implements StepEvaluator {
   private readonly names: ReadonlySet<string>;
   private readonly without: boolean;
+  /** Group labels by input series key: series repeat from step to step. */
+  private readonly groupOf = new Map<string, { labels: Labels; key: string }>();
 
   constructor(
     private readonly expr: VectorAggregationExpr,
@@ -48,8 +53,14 @@ export class VectorAggregationEvaluator implements StepEvaluator {
     if (op === 'sort' || op === 'sort_desc') return vec.slice().sort(op === 'sort' ? ASC : DESC);
     const groups = new Map<string, Group>();
     for (const s of vec) {
-      const labels = groupLabels(s.labels, this.names, this.without);
-      const key = canonicalLabels(labels);
+      let group = this.groupOf.get(s.key);
+      if (group === undefined) {
+        const labels = groupLabels(s.labels, this.names, this.without);
+        group = { labels, key: canonicalLabels(labels) };
+        if (this.groupOf.size >= GROUP_CACHE_SIZE) this.groupOf.clear();
+        this.groupOf.set(s.key, group);
+      }
+      const { labels, key } = group;
       let g = groups.get(key);
       if (g === undefined) {
         g = { sample: { labels, key, value: s.value }, value: s.value, mean: s.value, count: 1, members: [s] };

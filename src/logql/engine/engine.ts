@@ -5,6 +5,7 @@
  */
 import { type Labels, LokiError, NS_PER_SECOND } from '../../core/index.js';
 import { parseExpr } from '../syntax/index.js';
+import { canInjectVectorGrouping } from '../pipeline/index.js';
 import type { Expr, SampleExpr } from '../syntax/ast.js';
 import { VectorAggregationEvaluator } from './aggregate.js';
 import { BinaryEvaluator, LabelReplaceEvaluator, type Operand } from './binary.js';
@@ -156,8 +157,16 @@ export class Engine {
         return { kind: 'vector', ev: new ConstantVectorEvaluator(expr.value) };
       case 'rangeAggregation':
         return { kind: 'vector', ev: new RangeAggregationEvaluator(ctx, expr, g.first, g.last, g.step) };
-      case 'vectorAggregation':
-        return { kind: 'vector', ev: new VectorAggregationEvaluator(expr, this.vectorOf(ctx, expr.inner, g)) };
+      case 'vectorAggregation': {
+        const inner = expr.inner;
+        // As Loki does: `sum by (x) (count_over_time(...))` groups the samples before windowing,
+        // which keeps one series per group instead of one per distinct label set.
+        if (inner.type === 'rangeAggregation' && inner.grouping === undefined && canInjectVectorGrouping(expr.op, inner.op)) {
+          const range = new RangeAggregationEvaluator(ctx, inner, g.first, g.last, g.step, expr.grouping);
+          return { kind: 'vector', ev: new VectorAggregationEvaluator(expr, range) };
+        }
+        return { kind: 'vector', ev: new VectorAggregationEvaluator(expr, this.vectorOf(ctx, inner, g)) };
+      }
       case 'labelReplace':
         return { kind: 'vector', ev: new LabelReplaceEvaluator(expr, this.vectorOf(ctx, expr.inner, g)) };
       case 'binary': {

@@ -7,11 +7,11 @@
 import {
   type LabelPair, type Labels, LokiError, canonicalLabels, getLabel, newMatcher,
 } from '../../core/index.js';
-import type { LabelFilter, LabelMatcher, RangeAggregationExpr } from '../syntax/ast.js';
+import type { Grouping, LabelFilter, LabelMatcher, RangeAggregationExpr } from '../syntax/ast.js';
 import { buildSampleExtractor, type SampleExtractor, type StreamSampleExtractor } from '../pipeline/index.js';
 import { ABORT_CHECK_EVERY, type QueryContext, type StepEvaluator, type Vector } from './context.js';
 import { evalRangeFunction, type Window } from './functions.js';
-import { StreamLabelsCache, withMetadata } from './labels.js';
+import { StreamLabelsCache, groupLabels, withMetadata } from './labels.js';
 import type { EntryBatches } from './types.js';
 
 const ERROR_LABEL = '__error__';
@@ -123,7 +123,13 @@ function preservesErrors(expr: RangeAggregationExpr): boolean {
 
 /** Whether the selection can skip the pipeline: no stage, no unwrap, value 1 or line bytes. */
 function needsExtractor(expr: RangeAggregationExpr): boolean {
-  return expr.range.selector.stages.length > 0 || expr.range.unwrap !== undefined || expr.grouping !== undefined;
+  return expr.range.selector.stages.length > 0 || expr.range.unwrap !== undefined;
+}
+
+/** A series of the pipeline-free path: stream labels (plus metadata) after grouping. */
+interface SeriesId {
+  labels: Labels;
+  key: string;
 }
 
 export class RangeAggregationEvaluator implements StepEvaluator {
@@ -135,6 +141,11 @@ export class RangeAggregationEvaluator implements StepEvaluator {
   private readonly rangeSeconds: number;
   private readonly byteValues: boolean;
   private readonly errorsAreResults: boolean;
+  /** The range aggregation's grouping, or a `sum` grouping pushed down to it. */
+  private readonly grouping: Grouping | undefined;
+  private readonly groupNames: ReadonlySet<string>;
+  /** Pipeline-free path: the series of each stream's entries without metadata. */
+  private readonly streamSeries = new Map<string, SeriesId>();
   /** Absolute ns of relative time 0: the first instant any window can include. */
   private base = 0n;
   private batches: EntryBatches | undefined;
@@ -151,10 +162,13 @@ export class RangeAggregationEvaluator implements StepEvaluator {
     private readonly lastStep: bigint,
     /** Distance between evaluation times (0 for one step). */
     private readonly stepNs: bigint,
+    pushedGrouping?: Grouping,
   ) {
     const { selector, unwrap } = expr.range;
+    this.grouping = expr.grouping ?? pushedGrouping;
+    this.groupNames = new Set(this.grouping?.labels ?? []);
     if (needsExtractor(expr)) {
-      this.extractor = buildSampleExtractor(selector.stages, expr.op, unwrap, expr.grouping);
+      this.extractor = buildSampleExtractor(selector.stages, expr.op, unwrap, this.grouping);
     }
     this.rangeNs = Number(expr.range.range);
     this.rangeSeconds = this.rangeNs / 1e9;
@@ -200,26 +214,48 @@ export class RangeAggregationEvaluator implements StepEvaluator {
     const base = this.base;
     for (const s of slice.streams) {
       const stream = s.stream;
-      const sx = this.extractor === undefined ? undefined : this.extractorFor(stream);
+      if (this.extractor !== undefined) {
+        const sx = this.extractorFor(stream);
+        while (s.next()) {
+          if (++this.readCount % ABORT_CHECK_EVERY === 0) signal?.throwIfAborted();
+          const ts = s.ts();
+          const sample = sx.process(ts, s.line(), s.metadata());
+          if (sample !== undefined) this.bufferOf(sample.labelsKey, sample.labels).push(Number(ts - base), sample.value);
+        }
+        continue;
+      }
+      // No pipeline: every entry is a sample of its stream's series (metadata may split it).
+      const id = this.seriesOfStream(stream);
+      const streamBuf = this.bufferOf(id.key, id.labels);
+      const bytes = this.byteValues;
       while (s.next()) {
         if (++this.readCount % ABORT_CHECK_EVERY === 0) signal?.throwIfAborted();
-        const ts = s.ts();
-        const rel = Number(ts - base);
-        if (sx !== undefined) {
-          const sample = sx.process(ts, s.line(), s.metadata());
-          if (sample !== undefined) this.bufferOf(sample.labelsKey, sample.labels).push(rel, sample.value);
-          continue;
-        }
+        const rel = Number(s.ts() - base);
+        const value = bytes ? s.lineBytes() : 1;
         const metadata = s.metadata();
-        const value = this.byteValues ? s.lineBytes() : 1;
-        if (metadata.length === 0) this.bufferOf(stream, undefined).push(rel, value);
+        if (metadata.length === 0) streamBuf.push(rel, value);
         else {
-          const labels = withMetadata(this.streamLabels.get(stream), metadata);
+          const labels = this.grouped(withMetadata(this.streamLabels.get(stream), metadata));
           this.bufferOf(canonicalLabels(labels), labels).push(rel, value);
         }
       }
     }
     this.loadedUntil = Number(slice.bound - base);
+  }
+
+  private grouped(labels: Labels): Labels {
+    const g = this.grouping;
+    return g === undefined ? labels : groupLabels(labels, this.groupNames, g.without);
+  }
+
+  private seriesOfStream(stream: string): SeriesId {
+    let id = this.streamSeries.get(stream);
+    if (id === undefined) {
+      const labels = this.grouped(this.streamLabels.get(stream));
+      id = { labels, key: this.grouping === undefined ? stream : canonicalLabels(labels) };
+      this.streamSeries.set(stream, id);
+    }
+    return id;
   }
 
   private extractorFor(stream: string): StreamSampleExtractor {
@@ -231,11 +267,10 @@ export class RangeAggregationEvaluator implements StepEvaluator {
     return sx;
   }
 
-  /** The buffer of a series; `labels` undefined means the key is a stream's label string. */
-  private bufferOf(key: string, labels: Labels | undefined): SeriesBuffer {
+  private bufferOf(key: string, labels: Labels): SeriesBuffer {
     let buf = this.series.get(key);
     if (buf === undefined) {
-      buf = new SeriesBuffer(labels ?? this.streamLabels.get(key), key);
+      buf = new SeriesBuffer(labels, key);
       this.series.set(key, buf);
     }
     return buf;
