@@ -17,22 +17,19 @@ export function exprDepth(root: ParsedExpr): number {
   while (stack.length > 0) {
     const [node, depth] = stack.pop()!;
     if (depth > max) max = depth;
-    const push = (child: Node) => stack.push([child, depth + 1]);
+    const next = depth + 1;
     if ('kind' in node) {
-      if (node.kind === 'and' || node.kind === 'or') {
-        push(node.left);
-        push(node.right);
-      }
+      if (node.kind === 'and' || node.kind === 'or') stack.push([node.left, next], [node.right, next]);
       continue;
     }
     switch (node.type) {
-      case 'log': for (const s of node.stages) push(s); break;
-      case 'labelFilter': push(node.filter); break;
-      case 'binary': push(node.lhs); push(node.rhs); break;
-      case 'vectorAggregation': case 'labelReplace': push(node.inner); break;
+      case 'log': for (const s of node.stages) stack.push([s, next]); break;
+      case 'labelFilter': stack.push([node.filter, next]); break;
+      case 'binary': stack.push([node.lhs, next], [node.rhs, next]); break;
+      case 'vectorAggregation': case 'labelReplace': stack.push([node.inner, next]); break;
       case 'rangeAggregation':
-        push(node.range.selector);
-        for (const f of node.range.unwrap?.postFilters ?? []) push(f);
+        stack.push([node.range.selector, next]);
+        for (const f of node.range.unwrap?.postFilters ?? []) stack.push([f, next]);
         break;
       default: break;
     }

@@ -69,65 +69,79 @@ function invalidSeparator(x: string): number {
   return d === '_' ? x.length - 1 : -1;
 }
 
+/** State of one number scan: position, current character, first error. */
+class NumberScanner {
+  ch: string;
+  invalid = '';
+  error: string | undefined;
+
+  constructor(readonly src: string, public i: number) {
+    this.ch = src[i] ?? '';
+  }
+
+  next(): void {
+    this.ch = this.src[++this.i] ?? '';
+  }
+
+  fail(msg: string): void {
+    if (this.error === undefined) this.error = msg;
+  }
+
+  /** Digits of `base` and `_`; returns bit 0 = digit seen, bit 1 = `_` seen. */
+  digits(base: number): number {
+    let ds = 0;
+    if (base <= 10) {
+      const max = String.fromCharCode(48 + base);
+      while (isDecimal(this.ch) || this.ch === '_') {
+        if (this.ch === '_') ds |= 2;
+        else {
+          ds |= 1;
+          if (this.ch >= max && this.invalid === '') this.invalid = this.ch;
+        }
+        this.next();
+      }
+    } else {
+      while (isHex(this.ch) || this.ch === '_') {
+        ds |= this.ch === '_' ? 2 : 1;
+        this.next();
+      }
+    }
+    return ds;
+  }
+}
+
 /**
  * Scans a Go number literal starting at `start` (a decimal digit, or a `.` followed by one),
  * with the scanner's exact extent and first error.
  */
 export function scanGoNumber(src: string, start: number): ScannedNumber {
-  let i = start;
-  let ch = src[i] ?? '';
+  const s = new NumberScanner(src, start);
   let base = 10;
   let prefix = '';
   let digsep = 0;
-  let invalid = '';
-  let error: string | undefined;
-  const fail = (msg: string) => {
-    if (error === undefined) error = msg;
-  };
-  const digits = (b: number): number => {
-    let ds = 0;
-    if (b <= 10) {
-      const max = String.fromCharCode(48 + b);
-      while (isDecimal(ch) || ch === '_') {
-        if (ch === '_') ds |= 2;
-        else {
-          ds |= 1;
-          if (ch >= max && invalid === '') invalid = ch;
-        }
-        ch = src[++i] ?? '';
-      }
-    } else {
-      while (isHex(ch) || ch === '_') {
-        ds |= ch === '_' ? 2 : 1;
-        ch = src[++i] ?? '';
-      }
-    }
-    return ds;
-  };
-
   let isFloat = false;
-  if (ch === '.') {
-    ch = src[++i] ?? '';
+  if (s.ch === '.') {
+    s.next();
     isFloat = true;
   } else {
-    if (ch === '0') {
-      ch = src[++i] ?? '';
-      switch (ch.toLowerCase()) {
+    if (s.ch === '0') {
+      s.next();
+      switch (s.ch.toLowerCase()) {
         case 'x':
-          ch = src[++i] ?? '';
+          s.next();
           base = 16;
           prefix = 'x';
           break;
         case 'o':
-          ch = src[++i] ?? '';
+          s.next();
           base = 8;
           prefix = 'o';
           break;
         case 'b':
           // `0b` only starts a binary literal when a binary digit follows (otherwise the
           // leading zero is forgotten: `0B` is "decimal literal has no digits").
-          if (src[i + 1] === '0' || src[i + 1] === '1') {
-            ch = src[++i] ?? '';
+          if (src[s.i + 1] === '0' || src[s.i + 1] === '1') {
+            s.next();
             base = 2;
             prefix = 'b';
           }
@@ -138,35 +152,35 @@ export function scanGoNumber(src: string, start: number): ScannedNumber {
           digsep = 1;
       }
     }
-    digsep |= digits(base);
-    if (ch === '.') {
-      ch = src[++i] ?? '';
+    digsep |= s.digits(base);
+    if (s.ch === '.') {
+      s.next();
       isFloat = true;
     }
   }
   if (isFloat) {
-    if (prefix === 'o' || prefix === 'b') fail(`invalid radix point in ${literalName(prefix)}`);
-    digsep |= digits(base);
+    if (prefix === 'o' || prefix === 'b') s.fail(`invalid radix point in ${literalName(prefix)}`);
+    digsep |= s.digits(base);
   }
-  if ((digsep & 1) === 0) fail(`${literalName(prefix)} has no digits`);
+  if ((digsep & 1) === 0) s.fail(`${literalName(prefix)} has no digits`);
 
-  const e = ch.toLowerCase();
+  const e = s.ch.toLowerCase();
   if (e === 'e' || (e === 'p' && prefix === 'x')) {
-    if (e === 'e' && prefix !== '' && prefix !== '0') fail(`${quoteRune(ch)} exponent requires decimal mantissa`);
-    ch = src[++i] ?? '';
+    if (e === 'e' && prefix !== '' && prefix !== '0') s.fail(`${quoteRune(s.ch)} exponent requires decimal mantissa`);
+    s.next();
     isFloat = true;
-    if (ch === '+' || ch === '-') ch = src[++i] ?? '';
-    const ds = digits(10);
+    if (s.ch === '+' || s.ch === '-') s.next();
+    const ds = s.digits(10);
     digsep |= ds;
-    if ((ds & 1) === 0) fail('exponent has no digits');
+    if ((ds & 1) === 0) s.fail('exponent has no digits');
   } else if (prefix === 'x' && isFloat) {
-    fail("hexadecimal mantissa requires a 'p' exponent");
+    s.fail("hexadecimal mantissa requires a 'p' exponent");
   }
-  if (!isFloat && invalid !== '') fail(`invalid digit ${quoteRune(invalid)} in ${literalName(prefix)}`);
-  if ((digsep & 2) !== 0 && invalidSeparator(src.slice(start, i)) >= 0) {
-    fail("'_' must separate successive digits");
+  if (!isFloat && s.invalid !== '') s.fail(`invalid digit ${quoteRune(s.invalid)} in ${literalName(prefix)}`);
+  if ((digsep & 2) !== 0 && invalidSeparator(src.slice(start, s.i)) >= 0) {
+    s.fail("'_' must separate successive digits");
   }
-  return { end: i, error };
+  return { end: s.i, error: s.error };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -88,88 +88,115 @@ function firstBadChar(src: string, from: number, to: number): string | undefined
 
 const HEX_DIGIT = /^[0-9a-fA-F]$/;
 
-/** Reads a Go interpreted string or char literal; returns [end, value | error message]. */
-function readQuoted(src: string, start: number, quote: string): { end: number; value?: string; error?: string; count: number } {
+/** Result of reading a Go interpreted string or char literal. */
+interface QuotedLiteral {
+  end: number;
+  value?: string;
+  /** The first error Go's scanner (or strconv's unquoting) reports. */
+  error?: string;
+  /** Characters in the literal (a char literal must have exactly one). */
+  count: number;
+}
+
+/** Decodes a quoted literal; escapes of raw bytes (`\xff`, `\377`) switch to a byte buffer. */
+class QuotedReader {
+  private out = '';
+  private bytes: number[] | undefined;
+  error: string | undefined;
+
+  fail(msg: string): void {
+    if (this.error === undefined) this.error = msg;
+  }
+
+  emit(s: string): void {
+    if (this.bytes) for (const b of Buffer.from(s, 'utf8')) this.bytes.push(b);
+    else this.out += s;
+  }
+
+  emitByte(b: number): void {
+    if (!this.bytes) this.bytes = [...Buffer.from(this.out, 'utf8')];
+    this.bytes.push(b);
+  }
+
+  value(): string {
+    return this.bytes ? Buffer.from(this.bytes).toString('utf8') : this.out;
+  }
+}
+
+const SIMPLE_ESCAPES: Record<string, string> = {
+  a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v', '\\': '\\',
+};
+
+/** Reads a Go interpreted string (`quote` = `"`) or char literal (`'`) starting at `start`. */
+function readQuoted(src: string, start: number, quote: string): QuotedLiteral {
+  // Fast path: no escapes and nothing Go's scanner complains about.
+  for (let i = start + 1; i < src.length; i++) {
+    const c = src.charCodeAt(i);
+    if (c === quote.charCodeAt(0)) return { end: i + 1, value: src.slice(start + 1, i), count: i - start - 1 };
+    if (c === 92 /* backslash */ || c === 10 || c === 0 || (c >= 0xd800 && c <= 0xdfff)) break;
+  }
+  const r = new QuotedReader();
   let i = start + 1;
   let count = 0;
-  let out = '';
-  let bytes: number[] | undefined; // set once a \x or octal escape makes raw bytes
-  let error: string | undefined;
-  const fail = (msg: string) => {
-    if (error === undefined) error = msg;
-  };
-  const emit = (s: string) => {
-    if (bytes) for (const b of Buffer.from(s, 'utf8')) bytes.push(b);
-    else out += s;
-  };
-  const emitByte = (b: number) => {
-    if (!bytes) bytes = [...Buffer.from(out, 'utf8')];
-    bytes.push(b);
-  };
   for (;;) {
     if (i >= src.length || src[i] === '\n') {
-      fail('literal not terminated');
-      return { end: i, error, count };
+      r.fail('literal not terminated');
+      return { end: i, error: r.error, count };
     }
     const c = src[i];
     if (c === quote) break;
     const bad = badCharError(src, i);
-    if (bad) fail(bad);
+    if (bad) r.fail(bad);
     count++;
     if (c !== '\\') {
-      const cp = src.codePointAt(i)!;
-      const ch = String.fromCodePoint(cp);
-      emit(ch);
+      const ch = String.fromCodePoint(src.codePointAt(i)!);
+      r.emit(ch);
       i += ch.length;
       continue;
     }
     const e = src[i + 1] ?? '';
     i += 2;
-    switch (e) {
-      case 'a': emit('\x07'); break;
-      case 'b': emit('\b'); break;
-      case 'f': emit('\f'); break;
-      case 'n': emit('\n'); break;
-      case 'r': emit('\r'); break;
-      case 't': emit('\t'); break;
-      case 'v': emit('\v'); break;
-      case '\\': emit('\\'); break;
-      case quote: emit(quote); break;
-      case '0': case '1': case '2': case '3': case '4': case '5': case '6': case '7': {
-        let n = 1;
-        let v = e.charCodeAt(0) - 48;
-        while (n < 3 && src[i] >= '0' && src[i] <= '7') {
-          v = v * 8 + (src.charCodeAt(i) - 48);
-          i++;
-          n++;
-        }
-        if (n < 3) fail('invalid char escape');
-        else if (v > 255) fail('invalid syntax');
-        else emitByte(v);
-        break;
-      }
-      case 'x': case 'u': case 'U': {
-        const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
-        let hex = '';
-        while (hex.length < len && HEX_DIGIT.test(src[i] ?? '')) hex += src[i++];
-        if (hex.length < len) {
-          fail('invalid char escape');
-          break;
-        }
-        const v = parseInt(hex, 16);
-        if (e === 'x') emitByte(v);
-        else if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) fail('invalid syntax');
-        else emit(String.fromCodePoint(v));
-        break;
-      }
-      default:
-        // Go's scanner does not consume the character after a bad escape.
-        i--;
-        fail('invalid char escape');
+    if (e === quote) {
+      r.emit(quote);
+      continue;
     }
+    const simple = SIMPLE_ESCAPES[e];
+    if (simple !== undefined) {
+      r.emit(simple);
+      continue;
+    }
+    if (e >= '0' && e <= '7') {
+      let n = 1;
+      let v = e.charCodeAt(0) - 48;
+      while (n < 3 && src[i] >= '0' && src[i] <= '7') {
+        v = v * 8 + (src.charCodeAt(i) - 48);
+        i++;
+        n++;
+      }
+      if (n < 3) r.fail('invalid char escape');
+      else if (v > 255) r.fail('invalid syntax');
+      else r.emitByte(v);
+      continue;
+    }
+    if (e === 'x' || e === 'u' || e === 'U') {
+      const len = e === 'x' ? 2 : e === 'u' ? 4 : 8;
+      let hex = '';
+      while (hex.length < len && HEX_DIGIT.test(src[i] ?? '')) hex += src[i++];
+      if (hex.length < len) {
+        r.fail('invalid char escape');
+        continue;
+      }
+      const v = parseInt(hex, 16);
+      if (e === 'x') r.emitByte(v);
+      else if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) r.fail('invalid syntax');
+      else r.emit(String.fromCodePoint(v));
+      continue;
+    }
+    // Go's scanner does not consume the character after a bad escape.
+    i--;
+    r.fail('invalid char escape');
   }
-  const value = bytes ? Buffer.from(bytes).toString('utf8') : out;
-  return { end: i + 1, value, error, count };
+  return { end: i + 1, value: r.value(), error: r.error, count };
 }
 
 function matchString(src: string, offset: number): Match | null {
@@ -384,18 +411,19 @@ const UNICODE_SPACE = /\p{White_Space}/u;
  * Whether the text after a function name makes it a function keyword: Loki's `isFunction`,
  * which looks (past whitespace) for `(`, or for `by`/`without` and then `(`.
  */
+function skipSpace(src: string, j: number): number {
+  while (j < src.length && UNICODE_SPACE.test(src[j])) j++;
+  return j;
+}
+
 function isFunctionCall(src: string, i: number): boolean {
-  const skipSpace = (j: number) => {
-    while (j < src.length && UNICODE_SPACE.test(src[j])) j++;
-    return j;
-  };
-  i = skipSpace(i);
+  i = skipSpace(src, i);
   if (src[i] === '(') return true;
   let end: number;
   if (src.slice(i, i + 2).toLowerCase() === 'by') end = i + 2;
   else if (src.slice(i, i + 7).toLowerCase() === 'without') end = i + 7;
   else return false;
-  return src[skipSpace(end)] === '(';
+  return src[skipSpace(src, end)] === '(';
 }
 
 function retype(tok: IToken, type: TokenType): void {

@@ -6,7 +6,7 @@
  * arranged by precedence afterwards (no recursion per operator), and the log-range shapes of
  * syntax.y §2.1 are factored by their first tokens.
  */
-import { EmbeddedActionsParser, type IToken, type TokenType } from 'chevrotain';
+import { EmbeddedActionsParser, type IOrAlt, type IParserErrorMessageProvider, type IToken, type TokenType } from 'chevrotain';
 import type {
   BinaryOp, Cardinality, CompareOp, Grouping, LabelExtraction, LabelFilter, LabelFormatItem,
   LineFilterOp, LineFilterOperand, LogExpr, LogRange, NamedMatcher, RangeOp, SampleExpr, Stage,
@@ -118,9 +118,52 @@ const CONVERSIONS = new Map<TokenType, UnwrapConversion>([
 /** Lower-case operation name of a range or vector operation token. */
 const opName = (tok: IToken): string => tok.image.toLowerCase();
 
+/**
+ * Chevrotain's default messages enumerate every viable path (slow on error); syntax errors are
+ * worded from the offending token instead (see parse.ts), so its messages stay empty.
+ */
+const NO_MESSAGES: IParserErrorMessageProvider = {
+  buildMismatchTokenMessage: () => '',
+  buildNotAllInputParsedMessage: () => '',
+  buildNoViableAltMessage: () => '',
+  buildEarlyExitMessage: () => '',
+};
+
+/**
+ * An OR alternative. A helper rather than `{ ALT: () => ... }` literals: property closures get
+ * renamed at runtime under tsx/esbuild (`keepNames`), which costs a property definition per
+ * alternative per call; static alternative lists are also built once (see the `*Alts` fields).
+ */
+function alt<T>(fn: () => T): IOrAlt<T> {
+  return { ALT: fn };
+}
+
+/** An OPTION/MANY body that only runs when `gate` allows it (see `alt` about the helper). */
+function gated<T>(gate: () => boolean, def: () => T): { GATE: () => boolean; DEF: () => T } {
+  return { GATE: gate, DEF: def };
+}
+
+/** The parts of a log range after its selector. */
+interface RangeParts {
+  rest?: PipelineElement;
+  range: IToken;
+  offset?: IToken;
+}
+
+/** A label-filter comparison before its label name is attached. */
+type ComparisonValue =
+  | { kind: 'string'; op: IToken; value: IToken }
+  | { kind: 'ip'; op: IToken; value: IToken }
+  | { kind: 'typed'; op: IToken; value: TypedValue };
+
+type TypedValue =
+  | { kind: 'duration'; token: IToken }
+  | { kind: 'bytes'; token: IToken }
+  | { kind: 'number'; token: IToken; sign?: IToken };
+
 class LogQLParser extends EmbeddedActionsParser {
   constructor() {
-    super(T.ALL_TOKENS, { maxLookahead: 2, recoveryEnabled: false });
+    super(T.ALL_TOKENS, { maxLookahead: 2, recoveryEnabled: false, errorMessageProvider: NO_MESSAGES });
     this.performSelfAnalysis();
   }
 
@@ -152,17 +195,17 @@ class LogQLParser extends EmbeddedActionsParser {
     );
   });
 
-  private operand = this.RULE('operand', (): ParsedExpr =>
-    this.OR([
-      { ALT: () => this.SUBRULE(this.logExpr) },
-      { ALT: () => this.SUBRULE(this.parenExpr) },
-      { ALT: () => this.SUBRULE(this.literal) },
-      { ALT: () => this.SUBRULE(this.rangeAggregation) },
-      { ALT: () => this.SUBRULE(this.vectorAggregation) },
-      { ALT: () => this.SUBRULE(this.vectorExpr) },
-      { ALT: () => this.SUBRULE(this.labelReplace) },
-    ]),
-  );
+  private readonly operandAlts: IOrAlt<ParsedExpr>[] = [
+    alt(() => this.SUBRULE(this.logExpr)),
+    alt(() => this.SUBRULE(this.parenExpr)),
+    alt(() => this.SUBRULE(this.literal)),
+    alt(() => this.SUBRULE(this.rangeAggregation)),
+    alt(() => this.SUBRULE(this.vectorAggregation)),
+    alt(() => this.SUBRULE(this.vectorExpr)),
+    alt(() => this.SUBRULE(this.labelReplace)),
+  ];
+
+  private operand = this.RULE('operand', (): ParsedExpr => this.OR(this.operandAlts));
 
   private parenExpr = this.RULE('parenExpr', (): ParsedExpr => {
     this.CONSUME(T.OpenParen);
@@ -172,15 +215,9 @@ class LogQLParser extends EmbeddedActionsParser {
   });
 
   private literal = this.RULE('literal', (): SampleExpr => {
-    let negative = false;
-    this.OPTION(() => {
-      this.OR([
-        { ALT: () => this.CONSUME(T.Add) },
-        { ALT: () => { this.CONSUME(T.Sub); negative = true; } },
-      ]);
-    });
+    const sign = this.OPTION(() => this.CONSUME(T.Sign));
     const num = this.CONSUME(T.NumberTok);
-    return this.ACTION(() => B.literal(num.image, negative));
+    return this.ACTION(() => B.literal(num.image, sign?.tokenType === T.Sub));
   });
 
   private vectorExpr = this.RULE('vectorExpr', (): SampleExpr => {
@@ -212,46 +249,40 @@ class LogQLParser extends EmbeddedActionsParser {
 
   private vectorAggregation = this.RULE('vectorAggregation', (): SampleExpr => {
     const opTok = this.CONSUME(T.VectorOperation);
-    let grouping: Grouping | undefined;
-    let param: string | undefined;
-    this.OPTION(() => { grouping = this.SUBRULE(this.grouping); });
+    let grouping: Grouping | undefined = this.OPTION(() => this.SUBRULE(this.grouping));
     this.CONSUME(T.OpenParen);
-    this.OPTION2(() => {
-      param = this.CONSUME(T.NumberTok).image;
+    const param = this.OPTION2(() => {
+      const k = this.CONSUME(T.NumberTok);
       this.CONSUME(T.Comma);
+      return k;
     });
     const inner = this.SUBRULE(this.expr);
     this.ACTION(() => this.requireMetric(inner));
     this.CONSUME(T.CloseParen);
-    this.OPTION3({
-      GATE: () => grouping === undefined,
-      DEF: () => { grouping = this.SUBRULE2(this.grouping); },
-    });
-    return this.ACTION(() => B.vectorAggregation(opName(opTok) as VectorOp, inner as SampleExpr, grouping, param));
+    // A grouping clause before the arguments excludes one after them.
+    const suffix = this.OPTION3(gated(() => grouping === undefined, () => this.SUBRULE2(this.grouping)));
+    if (suffix !== undefined) grouping = suffix;
+    return this.ACTION(() => B.vectorAggregation(opName(opTok) as VectorOp, inner as SampleExpr, grouping, param?.image));
   });
 
   private rangeAggregation = this.RULE('rangeAggregation', (): SampleExpr => {
     const opTok = this.CONSUME(T.RangeOperation);
-    let grouping: Grouping | undefined;
-    let param: string | undefined;
     this.CONSUME(T.OpenParen);
-    this.OPTION(() => {
-      param = this.CONSUME(T.NumberTok).image;
+    const param = this.OPTION(() => {
+      const p = this.CONSUME(T.NumberTok);
       this.CONSUME(T.Comma);
+      return p;
     });
     const range = this.SUBRULE(this.logRange);
     this.CONSUME(T.CloseParen);
-    this.OPTION2(() => { grouping = this.SUBRULE(this.grouping); });
-    return this.ACTION(() => B.rangeAggregation(opName(opTok) as RangeOp, range, grouping, param));
+    const grouping = this.OPTION2(() => this.SUBRULE(this.grouping));
+    return this.ACTION(() => B.rangeAggregation(opName(opTok) as RangeOp, range, grouping, param?.image));
   });
 
   private grouping = this.RULE('grouping', (): Grouping => {
-    const without = this.OR([
-      { ALT: () => { this.CONSUME(T.By); return false; } },
-      { ALT: () => { this.CONSUME(T.Without); return true; } },
-    ]);
+    const keyword = this.CONSUME(T.GroupingKeyword);
     const labels = this.SUBRULE(this.parenLabels);
-    return { without, labels };
+    return { without: keyword.tokenType === T.Without, labels };
   });
 
   /** `( a, b )` or `()`. */
@@ -270,32 +301,25 @@ class LogQLParser extends EmbeddedActionsParser {
   });
 
   private binaryModifiers = this.RULE('binaryModifiers', (): BinaryModifiers => {
-    let returnBool = false;
-    let on = false;
-    let labels: string[] = [];
+    const returnBool = this.OPTION(() => this.CONSUME(T.Bool)) !== undefined;
+    const matching = this.OPTION2(() => this.SUBRULE(this.vectorMatching));
+    return { returnBool, matching: matching ?? DEFAULT_VECTOR_MATCHING };
+  });
+
+  private vectorMatching = this.RULE('vectorMatching', (): VectorMatching => {
+    const keyword = this.CONSUME(T.MatchingKeyword);
+    const labels = this.SUBRULE(this.parenLabels);
     let card: Cardinality = 'one-to-one';
     let include: string[] = [];
-    this.OPTION(() => { this.CONSUME(T.Bool); returnBool = true; });
-    this.OPTION2(() => {
-      on = this.OR([
-        { ALT: () => { this.CONSUME(T.On); return true; } },
-        { ALT: () => { this.CONSUME(T.Ignoring); return false; } },
-      ]);
-      labels = this.SUBRULE(this.parenLabels);
-      this.OPTION3(() => {
-        card = this.OR2([
-          { ALT: () => { this.CONSUME(T.GroupLeft); return 'many-to-one' as const; } },
-          { ALT: () => { this.CONSUME(T.GroupRight); return 'one-to-many' as const; } },
-        ]);
-        // After group_left/right a `(` always opens the include list, as yacc shifts it.
-        this.OPTION4(() => { include = this.SUBRULE2(this.parenLabels); });
-      });
+    this.OPTION(() => {
+      const side = this.CONSUME(T.GroupSide);
+      card = side.tokenType === T.GroupLeft ? 'many-to-one' : 'one-to-many';
+      // After group_left/right a `(` always opens the include list, as yacc shifts it.
+      this.OPTION2(() => { include = this.SUBRULE2(this.parenLabels); });
     });
     return this.ACTION(() => {
-      const matching: VectorMatching = !on && labels.length === 0 && card === 'one-to-one'
-        ? DEFAULT_VECTOR_MATCHING
-        : { card, on, labels, include };
-      return { returnBool, matching };
+      const on = keyword.tokenType === T.On;
+      return !on && labels.length === 0 && card === 'one-to-one' ? DEFAULT_VECTOR_MATCHING : { card, on, labels, include };
     });
   });
 
@@ -306,8 +330,8 @@ class LogQLParser extends EmbeddedActionsParser {
     const matchers = this.SUBRULE(this.selector);
     const stages: Stage[] = [];
     this.MANY(() => {
-      const element = this.SUBRULE(this.pipelineElement, { ARGS: [false] });
-      this.ACTION(() => stages.push(...element.stages));
+      const element = this.SUBRULE(this.pipelineElement);
+      this.ACTION(() => { for (const s of element) stages.push(s); });
     });
     return { type: 'log', matchers, stages };
   });
@@ -328,31 +352,21 @@ class LogQLParser extends EmbeddedActionsParser {
 
   private matcher = this.RULE('matcher', () => {
     const name = this.CONSUME(T.Identifier);
-    const opTok = this.OR([
-      { ALT: () => this.CONSUME(T.Eq) },
-      { ALT: () => this.CONSUME(T.Neq) },
-      { ALT: () => this.CONSUME(T.Re) },
-      { ALT: () => this.CONSUME(T.Nre) },
-    ]);
+    const opTok = this.CONSUME(T.MatchOperator);
     const value = this.CONSUME(T.StringTok);
     return this.ACTION(() => B.labelMatcher(MATCH_TYPES.get(opTok.tokenType)!, name.image, stringValue(value)));
   });
 
-  /** One pipeline element: a line-filter chain or `| stage` (or `| unwrap` when allowed). */
-  private pipelineElement = this.RULE('pipelineElement', (allowUnwrap: boolean): PipelineElement =>
-    this.OR([
-      { ALT: () => ({ stages: this.SUBRULE(this.lineFilter) }) },
-      {
-        ALT: () => {
-          this.CONSUME(T.Pipe);
-          return this.OR2([
-            { GATE: () => allowUnwrap, ALT: () => ({ stages: [], unwrap: this.SUBRULE(this.unwrap) }) },
-            { ALT: () => ({ stages: [this.SUBRULE(this.stage)] }) },
-          ]);
-        },
-      },
-    ]),
-  );
+  private readonly pipelineElementAlts: IOrAlt<Stage[]>[] = [
+    alt(() => this.SUBRULE(this.lineFilter)),
+    alt(() => {
+      this.CONSUME(T.Pipe);
+      return [this.SUBRULE(this.stage)];
+    }),
+  ];
+
+  /** One pipeline element: a line-filter chain (one or more stages) or `| stage`. */
+  private pipelineElement = this.RULE('pipelineElement', (): Stage[] => this.OR(this.pipelineElementAlts));
 
   private lineFilter = this.RULE('lineFilter', (): Stage[] => {
     const opTok = this.CONSUME(T.LineFilterOperator);
@@ -364,89 +378,79 @@ class LogQLParser extends EmbeddedActionsParser {
     return this.ACTION(() => B.lineFilters(LINE_FILTER_OPS.get(opTok.tokenType)!, operands));
   });
 
-  private lineFilterOperand = this.RULE('lineFilterOperand', (): LineFilterOperand =>
-    this.OR([
-      {
-        ALT: () => {
-          const value = this.CONSUME(T.StringTok);
-          return this.ACTION(() => ({ match: stringValue(value), ip: false }));
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Ip);
-          this.CONSUME(T.OpenParen);
-          const value = this.CONSUME2(T.StringTok);
-          this.CONSUME(T.CloseParen);
-          return this.ACTION(() => ({ match: stringValue(value), ip: true }));
-        },
-      },
-    ]),
-  );
+  private readonly lineFilterOperandAlts: IOrAlt<LineFilterOperand>[] = [
+    alt(() => {
+      const value = this.CONSUME(T.StringTok);
+      return this.ACTION(() => ({ match: stringValue(value), ip: false }));
+    }),
+    alt(() => {
+      this.CONSUME(T.Ip);
+      this.CONSUME(T.OpenParen);
+      const value = this.CONSUME2(T.StringTok);
+      this.CONSUME(T.CloseParen);
+      return this.ACTION(() => ({ match: stringValue(value), ip: true }));
+    }),
+  ];
+
+  private lineFilterOperand = this.RULE('lineFilterOperand', (): LineFilterOperand => this.OR(this.lineFilterOperandAlts));
+
+  private readonly stageAlts: IOrAlt<Stage>[] = [
+    alt(() => this.SUBRULE(this.jsonStage)),
+    alt(() => this.SUBRULE(this.logfmtStage)),
+    alt(() => {
+      this.CONSUME(T.Regexp);
+      const re = this.CONSUME(T.StringTok);
+      return this.ACTION(() => {
+        B.regexpParserCheck(stringValue(re));
+        return { type: 'regexp' as const, regex: stringValue(re) };
+      });
+    }),
+    alt(() => {
+      this.CONSUME(T.Pattern);
+      const p = this.CONSUME2(T.StringTok);
+      return this.ACTION(() => {
+        B.patternParserCheck(stringValue(p));
+        return { type: 'pattern' as const, pattern: stringValue(p) };
+      });
+    }),
+    alt(() => {
+      this.CONSUME(T.Unpack);
+      return UNPACK;
+    }),
+    alt(() => {
+      this.CONSUME(T.LineFmt);
+      const tmpl = this.CONSUME3(T.StringTok);
+      return this.ACTION(() => ({ type: 'lineFormat' as const, template: stringValue(tmpl) }));
+    }),
+    alt(() => this.SUBRULE(this.labelFormatStage)),
+    alt(() => {
+      this.CONSUME(T.Decolorize);
+      return DECOLORIZE;
+    }),
+    alt(() => {
+      this.CONSUME(T.Drop);
+      return { type: 'drop' as const, labels: this.SUBRULE(this.namedMatchers) };
+    }),
+    alt(() => {
+      this.CONSUME(T.Keep);
+      return { type: 'keep' as const, labels: this.SUBRULE2(this.namedMatchers) };
+    }),
+    alt(() => ({ type: 'labelFilter' as const, filter: this.SUBRULE(this.labelFilter) })),
+  ];
 
   /** A stage after `|`. */
-  private stage = this.RULE('stage', (): Stage =>
-    this.OR([
-      { ALT: () => this.SUBRULE(this.jsonStage) },
-      { ALT: () => this.SUBRULE(this.logfmtStage) },
-      {
-        ALT: () => {
-          this.CONSUME(T.Regexp);
-          const re = this.CONSUME(T.StringTok);
-          return this.ACTION(() => {
-            B.regexpParserCheck(stringValue(re));
-            return { type: 'regexp' as const, regex: stringValue(re) };
-          });
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Pattern);
-          const p = this.CONSUME2(T.StringTok);
-          return this.ACTION(() => {
-            B.patternParserCheck(stringValue(p));
-            return { type: 'pattern' as const, pattern: stringValue(p) };
-          });
-        },
-      },
-      { ALT: () => { this.CONSUME(T.Unpack); return { type: 'unpack' as const }; } },
-      {
-        ALT: () => {
-          this.CONSUME(T.LineFmt);
-          const tmpl = this.CONSUME3(T.StringTok);
-          return this.ACTION(() => ({ type: 'lineFormat' as const, template: stringValue(tmpl) }));
-        },
-      },
-      { ALT: () => this.SUBRULE(this.labelFormatStage) },
-      { ALT: () => { this.CONSUME(T.Decolorize); return { type: 'decolorize' as const }; } },
-      {
-        ALT: () => {
-          this.CONSUME(T.Drop);
-          return { type: 'drop' as const, labels: this.SUBRULE(this.namedMatchers) };
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.Keep);
-          return { type: 'keep' as const, labels: this.SUBRULE2(this.namedMatchers) };
-        },
-      },
-      { ALT: () => ({ type: 'labelFilter' as const, filter: this.SUBRULE(this.labelFilter) }) },
-    ]),
-  );
+  private stage = this.RULE('stage', (): Stage => this.OR(this.stageAlts));
 
   private jsonStage = this.RULE('jsonStage', (): Stage => {
     this.CONSUME(T.Json);
-    let extractions: LabelExtraction[] = [];
-    this.OPTION(() => { extractions = this.SUBRULE(this.extractions); });
-    return { type: 'json', extractions };
+    const extractions = this.OPTION(() => this.SUBRULE(this.extractions));
+    return { type: 'json', extractions: extractions ?? [] };
   });
 
   private logfmtStage = this.RULE('logfmtStage', (): Stage => {
     this.CONSUME(T.Logfmt);
     let strict = false;
     let keepEmpty = false;
-    let extractions: LabelExtraction[] = [];
     this.MANY(() => {
       const flag = this.CONSUME(T.FlagTok);
       this.ACTION(() => {
@@ -454,8 +458,8 @@ class LogQLParser extends EmbeddedActionsParser {
         else keepEmpty = true;
       });
     });
-    this.OPTION(() => { extractions = this.SUBRULE(this.extractions); });
-    return { type: 'logfmt', strict, keepEmpty, extractions };
+    const extractions = this.OPTION(() => this.SUBRULE(this.extractions));
+    return { type: 'logfmt', strict, keepEmpty, extractions: extractions ?? [] };
   });
 
   private extractions = this.RULE('extractions', (): LabelExtraction[] => {
@@ -468,14 +472,12 @@ class LogQLParser extends EmbeddedActionsParser {
   });
 
   private extraction = this.RULE('extraction', (): LabelExtraction => {
-    const name = this.CONSUME(T.Identifier).image;
-    let expression = name;
-    this.OPTION(() => {
+    const name = this.CONSUME(T.Identifier);
+    const expression = this.OPTION(() => {
       this.CONSUME(T.Eq);
-      const value = this.CONSUME(T.StringTok);
-      this.ACTION(() => { expression = stringValue(value); });
+      return this.CONSUME(T.StringTok);
     });
-    return { name, expression };
+    return this.ACTION(() => ({ name: name.image, expression: expression ? stringValue(expression) : name.image }));
   });
 
   private labelFormatStage = this.RULE('labelFormatStage', (): Stage => {
@@ -488,18 +490,19 @@ class LogQLParser extends EmbeddedActionsParser {
     return { type: 'labelFormat', formats };
   });
 
+  private readonly labelFormatValueAlts: IOrAlt<IToken>[] = [
+    alt(() => this.CONSUME2(T.Identifier)),
+    alt(() => this.CONSUME(T.StringTok)),
+  ];
+
   private labelFormatItem = this.RULE('labelFormatItem', (): LabelFormatItem => {
-    const name = this.CONSUME(T.Identifier).image;
+    const name = this.CONSUME(T.Identifier);
     this.CONSUME(T.Eq);
-    return this.OR([
-      { ALT: () => ({ name, value: this.CONSUME2(T.Identifier).image, rename: true }) },
-      {
-        ALT: () => {
-          const value = this.CONSUME(T.StringTok);
-          return this.ACTION(() => ({ name, value: stringValue(value), rename: false }));
-        },
-      },
-    ]);
+    const value = this.OR(this.labelFormatValueAlts);
+    return this.ACTION(() => {
+      const rename = value.tokenType === T.Identifier;
+      return { name: name.image, value: rename ? value.image : stringValue(value), rename };
+    });
   });
 
   private namedMatchers = this.RULE('namedMatchers', (): NamedMatcher[] => {
@@ -513,307 +516,244 @@ class LogQLParser extends EmbeddedActionsParser {
 
   private namedMatcher = this.RULE('namedMatcher', (): NamedMatcher => {
     const name = this.CONSUME(T.Identifier);
-    let result: NamedMatcher = { kind: 'name', name: name.image };
-    this.OPTION(() => {
-      const opTok = this.OR([
-        { ALT: () => this.CONSUME(T.Eq) },
-        { ALT: () => this.CONSUME(T.Neq) },
-        { ALT: () => this.CONSUME(T.Re) },
-        { ALT: () => this.CONSUME(T.Nre) },
-      ]);
-      const value = this.CONSUME(T.StringTok);
-      this.ACTION(() => {
-        result = { kind: 'matcher', matcher: B.labelMatcher(MATCH_TYPES.get(opTok.tokenType)!, name.image, stringValue(value)) };
-      });
-    });
-    return result;
+    const opTok = this.OPTION(() => this.CONSUME(T.MatchOperator));
+    const value = opTok && this.CONSUME(T.StringTok);
+    return this.ACTION(() =>
+      opTok && value
+        ? { kind: 'matcher', matcher: B.labelMatcher(MATCH_TYPES.get(opTok.tokenType)!, name.image, stringValue(value)) }
+        : { kind: 'name', name: name.image },
+    );
   });
 
   // -------------------------------------------------------------------------------------------
   // Label filters
 
+  private readonly joinAlts: IOrAlt<[LabelFilterJoin, LabelFilter]>[] = [
+    alt(() => { this.CONSUME(T.And); return ['and', this.SUBRULE2(this.labelFilterAtom)]; }),
+    alt(() => { this.CONSUME(T.Comma); return ['juxtapose', this.SUBRULE3(this.labelFilterAtom)]; }),
+    alt(() => { this.CONSUME(T.Or); return ['or', this.SUBRULE4(this.labelFilterAtom)]; }),
+    // Juxtaposition: `a="1" b="2"` means `a="1", b="2"`.
+    alt(() => ['juxtapose', this.SUBRULE5(this.labelFilterAtom)]),
+  ];
+
   private labelFilter = this.RULE('labelFilter', (): LabelFilter => {
     const operands = [this.SUBRULE(this.labelFilterAtom)];
     const joins: LabelFilterJoin[] = [];
     this.MANY(() => {
-      const joined = this.OR([
-        { ALT: () => { this.CONSUME(T.And); return ['and', this.SUBRULE2(this.labelFilterAtom)] as const; } },
-        { ALT: () => { this.CONSUME(T.Comma); return ['juxtapose', this.SUBRULE3(this.labelFilterAtom)] as const; } },
-        { ALT: () => { this.CONSUME(T.Or); return ['or', this.SUBRULE4(this.labelFilterAtom)] as const; } },
-        // Juxtaposition: `a="1" b="2"` means `a="1", b="2"`.
-        { ALT: () => ['juxtapose', this.SUBRULE5(this.labelFilterAtom)] as const },
-      ]);
+      const joined = this.OR(this.joinAlts);
       this.ACTION(() => {
         joins.push(joined[0]);
         operands.push(joined[1]);
       });
     });
     return this.ACTION(() =>
-      arrangeByPrecedence(operands, joins, filterJoinPowers, (j, l, r) => (j === 'or' ? B.orFilter(l, r) : B.andFilter(l, r))),
+      joins.length === 0
+        ? operands[0]
+        : arrangeByPrecedence(operands, joins, filterJoinPowers, (j, l, r) => (j === 'or' ? B.orFilter(l, r) : B.andFilter(l, r))),
     );
   });
 
-  private labelFilterAtom = this.RULE('labelFilterAtom', (): LabelFilter =>
-    this.OR([
-      {
-        ALT: () => {
-          this.CONSUME(T.OpenParen);
-          const inner = this.SUBRULE(this.labelFilter);
-          this.CONSUME(T.CloseParen);
-          return inner;
-        },
-      },
-      { ALT: () => this.SUBRULE(this.comparison) },
-    ]),
-  );
+  private readonly labelFilterAtomAlts: IOrAlt<LabelFilter>[] = [
+    alt(() => {
+      this.CONSUME(T.OpenParen);
+      const inner = this.SUBRULE(this.labelFilter);
+      this.CONSUME(T.CloseParen);
+      return inner;
+    }),
+    alt(() => this.SUBRULE(this.comparison)),
+  ];
+
+  private labelFilterAtom = this.RULE('labelFilterAtom', (): LabelFilter => this.OR(this.labelFilterAtomAlts));
+
+  private readonly equalityValueAlts: IOrAlt<Omit<ComparisonValue, 'op'>>[] = [
+    alt(() => ({ kind: 'string' as const, value: this.CONSUME(T.StringTok) })),
+    alt(() => {
+      this.CONSUME(T.Ip);
+      this.CONSUME(T.OpenParen);
+      const value = this.CONSUME2(T.StringTok);
+      this.CONSUME(T.CloseParen);
+      return { kind: 'ip' as const, value };
+    }),
+    alt(() => ({ kind: 'typed' as const, value: this.SUBRULE(this.typedValue) })),
+  ];
+
+  private readonly comparisonAlts: IOrAlt<ComparisonValue>[] = [
+    alt(() => {
+      const op = this.CONSUME(T.EqualityOperator);
+      return { ...this.OR2(this.equalityValueAlts), op } as ComparisonValue;
+    }),
+    alt(() => ({ kind: 'string' as const, op: this.CONSUME(T.RegexOperator), value: this.CONSUME3(T.StringTok) })),
+    alt(() => ({ kind: 'typed' as const, op: this.CONSUME(T.OrderOperator), value: this.SUBRULE2(this.typedValue) })),
+  ];
 
   /** `name <op> value` in its string, ip, duration, bytes and numeric forms. */
   private comparison = this.RULE('comparison', (): LabelFilter => {
-    const name = this.CONSUME(T.Identifier).image;
-    return this.OR([
-      {
-        ALT: () => {
-          const opTok = this.OR2([{ ALT: () => this.CONSUME(T.Eq) }, { ALT: () => this.CONSUME(T.Neq) }]);
-          return this.OR3([
-            {
-              ALT: () => {
-                const value = this.CONSUME(T.StringTok);
-                return this.ACTION(() => ({
-                  kind: 'string' as const,
-                  matcher: B.labelMatcher(MATCH_TYPES.get(opTok.tokenType)!, name, stringValue(value)),
-                }));
-              },
-            },
-            {
-              ALT: () => {
-                this.CONSUME(T.Ip);
-                this.CONSUME(T.OpenParen);
-                const value = this.CONSUME2(T.StringTok);
-                this.CONSUME(T.CloseParen);
-                return this.ACTION(() => ({
-                  kind: 'ip' as const,
-                  name,
-                  op: opTok.tokenType === T.Eq ? ('=' as const) : ('!=' as const),
-                  pattern: stringValue(value),
-                }));
-              },
-            },
-            { ALT: () => this.SUBRULE(this.typedValue, { ARGS: [name, opTok] }) },
-          ]);
-        },
-      },
-      {
-        ALT: () => {
-          const opTok = this.OR4([{ ALT: () => this.CONSUME(T.Re) }, { ALT: () => this.CONSUME(T.Nre) }]);
-          const value = this.CONSUME3(T.StringTok);
-          return this.ACTION(() => ({
-            kind: 'string' as const,
-            matcher: B.labelMatcher(MATCH_TYPES.get(opTok.tokenType)!, name, stringValue(value)),
-          }));
-        },
-      },
-      {
-        ALT: () => {
-          const opTok = this.OR5([
-            { ALT: () => this.CONSUME(T.CmpEq) },
-            { ALT: () => this.CONSUME(T.Gt) },
-            { ALT: () => this.CONSUME(T.Gte) },
-            { ALT: () => this.CONSUME(T.Lt) },
-            { ALT: () => this.CONSUME(T.Lte) },
-          ]);
-          return this.SUBRULE2(this.typedValue, { ARGS: [name, opTok] });
-        },
-      },
-    ]);
+    const name = this.CONSUME(T.Identifier);
+    const c = this.OR(this.comparisonAlts);
+    return this.ACTION(() => comparisonFilter(name.image, c));
   });
 
+  private readonly typedValueAlts: IOrAlt<TypedValue>[] = [
+    alt(() => ({ kind: 'duration' as const, token: this.CONSUME(T.DurationTok) })),
+    alt(() => ({ kind: 'bytes' as const, token: this.CONSUME(T.BytesTok) })),
+    alt(() => {
+      const sign = this.OPTION(() => this.CONSUME(T.Sign));
+      return { kind: 'number' as const, token: this.CONSUME(T.NumberTok), sign };
+    }),
+  ];
+
   /** A duration, byte size or number compared with a label. */
-  private typedValue = this.RULE('typedValue', (name: string, opTok: IToken): LabelFilter => {
-    const op = this.ACTION(() => COMPARE_OPS.get(opTok.tokenType)!);
-    return this.OR([
-      {
-        ALT: () => {
-          const tok = this.CONSUME(T.DurationTok);
-          return this.ACTION(() => ({ kind: 'duration' as const, name, op, value: payload(tok, 'duration').value }));
-        },
-      },
-      {
-        ALT: () => {
-          const tok = this.CONSUME(T.BytesTok);
-          return this.ACTION(() => ({ kind: 'bytes' as const, name, op, value: payload(tok, 'bytes').value }));
-        },
-      },
-      {
-        ALT: () => {
-          let negative = false;
-          this.OPTION(() => {
-            this.OR2([
-              { ALT: () => this.CONSUME(T.Add) },
-              { ALT: () => { this.CONSUME(T.Sub); negative = true; } },
-            ]);
-          });
-          const num = this.CONSUME(T.NumberTok);
-          return this.ACTION(() => ({ kind: 'number' as const, name, op, value: B.numericFilterValue(num.image, negative) }));
-        },
-      },
-    ]);
-  });
+  private typedValue = this.RULE('typedValue', (): TypedValue => this.OR(this.typedValueAlts));
 
   // -------------------------------------------------------------------------------------------
   // Log ranges (the argument of range aggregations)
 
-  private logRange = this.RULE('logRange', (): LogRange =>
-    this.OR([
-      {
-        ALT: () => {
-          const matchers = this.SUBRULE(this.selector);
-          return this.SUBRULE(this.rangeAfterSelector, { ARGS: [matchers] });
-        },
-      },
-      {
-        ALT: () => {
-          this.CONSUME(T.OpenParen);
-          return this.SUBRULE(this.parenLogRange);
-        },
-      },
-    ]),
-  );
+  private readonly logRangeAlts: IOrAlt<LogRange>[] = [
+    alt(() => {
+      const matchers = this.SUBRULE(this.selector);
+      const parts = this.SUBRULE(this.rangeAfterSelector);
+      return this.ACTION(() => logRange(matchers, parts));
+    }),
+    alt(() => {
+      this.CONSUME(T.OpenParen);
+      return this.SUBRULE(this.parenLogRange);
+    }),
+  ];
+
+  private logRange = this.RULE('logRange', (): LogRange => this.OR(this.logRangeAlts));
+
+  private readonly rangeAfterSelectorAlts: IOrAlt<RangeParts>[] = [
+    alt(() => {
+      const range = this.CONSUME(T.RangeTok);
+      const offset = this.OPTION(() => this.SUBRULE(this.offset));
+      const rest = this.OPTION2(() => this.SUBRULE(this.rangePipeline));
+      return { range, offset, rest };
+    }),
+    alt(() => {
+      const rest = this.SUBRULE2(this.rangePipeline);
+      const range = this.CONSUME2(T.RangeTok);
+      const offset = this.OPTION3(() => this.SUBRULE2(this.offset));
+      return { range, offset, rest };
+    }),
+  ];
 
   /** `sel [d] offset? pipeline? unwrap?` or `sel pipeline/unwrap [d] offset?`. */
-  private rangeAfterSelector = this.RULE('rangeAfterSelector', (matchers: LogExpr['matchers']): LogRange =>
-    this.OR([
-      {
-        ALT: () => {
-          const range = this.CONSUME(T.RangeTok);
-          const offset = this.OPTION(() => this.SUBRULE(this.offset));
-          const rest = this.OPTION2(() => this.SUBRULE(this.rangePipeline));
-          return this.ACTION(() => logRange(matchers, rest, range, offset));
-        },
-      },
-      {
-        ALT: () => {
-          const rest = this.SUBRULE2(this.rangePipeline);
-          const range = this.CONSUME2(T.RangeTok);
-          const offset = this.OPTION3(() => this.SUBRULE2(this.offset));
-          return this.ACTION(() => logRange(matchers, rest, range, offset));
-        },
-      },
-    ]),
-  );
+  private rangeAfterSelector = this.RULE('rangeAfterSelector', (): RangeParts => this.OR(this.rangeAfterSelectorAlts));
+
+  private readonly parenLogRangeAlts: IOrAlt<LogRange>[] = [
+    alt(() => {
+      // ( logRange ) where the inner one is parenthesised too
+      this.CONSUME(T.OpenParen);
+      const inner = this.SUBRULE(this.parenLogRange);
+      this.CONSUME(T.CloseParen);
+      return inner;
+    }),
+    alt(() => {
+      const matchers = this.SUBRULE(this.selector);
+      const parts = this.SUBRULE(this.parenRangeAfterSelector);
+      return this.ACTION(() => logRange(matchers, parts));
+    }),
+  ];
 
   /** After `(` in a range position. */
-  private parenLogRange = this.RULE('parenLogRange', (): LogRange =>
-    this.OR([
-      {
-        // ( logRange ) where the inner one is parenthesised too
-        ALT: () => {
-          this.CONSUME(T.OpenParen);
-          const inner = this.SUBRULE(this.parenLogRange);
-          this.CONSUME(T.CloseParen);
-          return inner;
-        },
-      },
-      {
-        ALT: () => {
-          const matchers = this.SUBRULE(this.selector);
-          return this.OR2([
-            {
-              // ( sel [d] ... )
-              ALT: () => {
-                const range = this.CONSUME(T.RangeTok);
-                const offset = this.OPTION(() => this.SUBRULE(this.offset));
-                const rest = this.OPTION2(() => this.SUBRULE(this.rangePipeline));
-                this.CONSUME2(T.CloseParen);
-                return this.ACTION(() => logRange(matchers, rest, range, offset));
-              },
-            },
-            {
-              ALT: () => {
-                const rest = this.SUBRULE2(this.rangePipeline);
-                return this.OR3([
-                  {
-                    // ( sel pipeline [d] offset? )
-                    ALT: () => {
-                      const range = this.CONSUME2(T.RangeTok);
-                      const offset = this.OPTION3(() => this.SUBRULE2(this.offset));
-                      this.CONSUME3(T.CloseParen);
-                      return this.ACTION(() => logRange(matchers, rest, range, offset));
-                    },
-                  },
-                  {
-                    // ( sel pipeline ) [d] offset?
-                    ALT: () => {
-                      this.CONSUME4(T.CloseParen);
-                      const range = this.CONSUME3(T.RangeTok);
-                      const offset = this.OPTION4(() => this.SUBRULE3(this.offset));
-                      return this.ACTION(() => logRange(matchers, rest, range, offset));
-                    },
-                  },
-                ]);
-              },
-            },
-            {
-              // ( sel ) [d] offset? unwrap?
-              ALT: () => {
-                this.CONSUME5(T.CloseParen);
-                const range = this.CONSUME4(T.RangeTok);
-                const offset = this.OPTION5(() => this.SUBRULE4(this.offset));
-                const unwrap = this.OPTION6(() => {
-                  this.CONSUME(T.Pipe);
-                  return this.SUBRULE(this.unwrap);
-                });
-                return this.ACTION(() => logRange(matchers, unwrap && { stages: [], unwrap }, range, offset));
-              },
-            },
-          ]);
-        },
-      },
-    ]),
-  );
+  private parenLogRange = this.RULE('parenLogRange', (): LogRange => this.OR(this.parenLogRangeAlts));
+
+  private readonly parenRangeAfterSelectorAlts: IOrAlt<RangeParts>[] = [
+    alt(() => {
+      // ( sel [d] offset? pipeline? )
+      const range = this.CONSUME(T.RangeTok);
+      const offset = this.OPTION(() => this.SUBRULE(this.offset));
+      const rest = this.OPTION2(() => this.SUBRULE(this.rangePipeline));
+      this.CONSUME(T.CloseParen);
+      return { range, offset, rest };
+    }),
+    alt(() => {
+      const rest = this.SUBRULE2(this.rangePipeline);
+      return { rest, ...this.OR2(this.rangeAfterParenPipelineAlts) };
+    }),
+    alt(() => {
+      // ( sel ) [d] offset? unwrap?
+      this.CONSUME2(T.CloseParen);
+      const range = this.CONSUME2(T.RangeTok);
+      const offset = this.OPTION3(() => this.SUBRULE2(this.offset));
+      const unwrap = this.OPTION4(() => {
+        this.CONSUME(T.Pipe);
+        return this.SUBRULE(this.unwrap);
+      });
+      return { range, offset, rest: unwrap && { stages: [], unwrap } };
+    }),
+  ];
+
+  private readonly rangeAfterParenPipelineAlts: IOrAlt<RangeParts>[] = [
+    alt(() => {
+      // ( sel pipeline [d] offset? )
+      const range = this.CONSUME3(T.RangeTok);
+      const offset = this.OPTION5(() => this.SUBRULE3(this.offset));
+      this.CONSUME3(T.CloseParen);
+      return { range, offset };
+    }),
+    alt(() => {
+      // ( sel pipeline ) [d] offset?
+      this.CONSUME4(T.CloseParen);
+      const range = this.CONSUME4(T.RangeTok);
+      const offset = this.OPTION6(() => this.SUBRULE4(this.offset));
+      return { range, offset };
+    }),
+  ];
+
+  private parenRangeAfterSelector = this.RULE('parenRangeAfterSelector', (): RangeParts => this.OR(this.parenRangeAfterSelectorAlts));
+
+  private readonly rangeElementAlts: IOrAlt<PipelineElement>[] = [
+    alt(() => ({ stages: this.SUBRULE(this.lineFilter) })),
+    alt(() => {
+      this.CONSUME(T.Pipe);
+      return this.OR2(this.rangeStageAlts);
+    }),
+  ];
+
+  private readonly rangeStageAlts: IOrAlt<PipelineElement>[] = [
+    alt(() => ({ stages: [], unwrap: this.SUBRULE(this.unwrap) })),
+    alt(() => ({ stages: [this.SUBRULE(this.stage)] })),
+  ];
 
   /** Pipeline elements in a range position, optionally ending with `| unwrap ...`. */
   private rangePipeline = this.RULE('rangePipeline', (): PipelineElement => {
     const stages: Stage[] = [];
     let unwrap: Unwrap | undefined;
-    this.AT_LEAST_ONE({
-      GATE: () => unwrap === undefined,
-      DEF: () => {
-        const element = this.SUBRULE(this.pipelineElement, { ARGS: [true] });
-        this.ACTION(() => {
-          stages.push(...element.stages);
-          unwrap = element.unwrap;
-        });
-      },
-    });
+    this.AT_LEAST_ONE(gated(() => unwrap === undefined, () => {
+      const element = this.OR(this.rangeElementAlts);
+      this.ACTION(() => {
+        for (const s of element.stages) stages.push(s);
+        unwrap = element.unwrap;
+      });
+    }));
     return { stages, unwrap };
   });
 
+  private readonly unwrapLabelAlts: IOrAlt<[IToken | undefined, IToken]>[] = [
+    alt(() => [undefined, this.CONSUME(T.Identifier)]),
+    alt(() => {
+      const conversion = this.CONSUME(T.Conversion);
+      this.CONSUME(T.OpenParen);
+      const label = this.CONSUME2(T.Identifier);
+      this.CONSUME(T.CloseParen);
+      return [conversion, label];
+    }),
+  ];
+
   private unwrap = this.RULE('unwrap', (): Unwrap => {
     this.CONSUME(T.Unwrap);
-    let conversion: UnwrapConversion | undefined;
-    const label = this.OR([
-      { ALT: () => this.CONSUME(T.Identifier).image },
-      {
-        ALT: () => {
-          const conv = this.OR2([
-            { ALT: () => this.CONSUME(T.BytesConv) },
-            { ALT: () => this.CONSUME(T.DurationConv) },
-            { ALT: () => this.CONSUME(T.DurationSecondsConv) },
-          ]);
-          this.CONSUME(T.OpenParen);
-          const id = this.CONSUME2(T.Identifier).image;
-          this.CONSUME(T.CloseParen);
-          this.ACTION(() => { conversion = CONVERSIONS.get(conv.tokenType); });
-          return id;
-        },
-      },
-    ]);
+    const labelParts = this.OR(this.unwrapLabelAlts);
     const postFilters: LabelFilter[] = [];
     this.MANY(() => {
       this.CONSUME(T.Pipe);
       postFilters.push(this.SUBRULE(this.labelFilter));
     });
-    return conversion === undefined ? { label, postFilters } : { label, conversion, postFilters };
+    return this.ACTION(() => {
+      const [conversion, label] = labelParts;
+      const kind = conversion && CONVERSIONS.get(conversion.tokenType);
+      return kind ? { label: label.image, conversion: kind, postFilters } : { label: label.image, postFilters };
+    });
   });
 
   private offset = this.RULE('offset', (): IToken => {
@@ -822,19 +762,33 @@ class LogQLParser extends EmbeddedActionsParser {
   });
 }
 
-function logRange(
-  matchers: LogExpr['matchers'],
-  rest: PipelineElement | undefined,
-  rangeTok: IToken,
-  offsetTok: IToken | undefined,
-): LogRange {
-  const selector: LogExpr = { type: 'log', matchers, stages: rest?.stages ?? [] };
+const UNPACK: Stage = Object.freeze({ type: 'unpack' });
+const DECOLORIZE: Stage = Object.freeze({ type: 'decolorize' });
+
+function comparisonFilter(name: string, c: ComparisonValue): LabelFilter {
+  switch (c.kind) {
+    case 'string':
+      return { kind: 'string', matcher: B.labelMatcher(MATCH_TYPES.get(c.op.tokenType)!, name, stringValue(c.value)) };
+    case 'ip':
+      return { kind: 'ip', name, op: c.op.tokenType === T.Eq ? '=' : '!=', pattern: stringValue(c.value) };
+    case 'typed': {
+      const op = COMPARE_OPS.get(c.op.tokenType)!;
+      const v = c.value;
+      if (v.kind === 'duration') return { kind: 'duration', name, op, value: payload(v.token, 'duration').value };
+      if (v.kind === 'bytes') return { kind: 'bytes', name, op, value: payload(v.token, 'bytes').value };
+      return { kind: 'number', name, op, value: B.numericFilterValue(v.token.image, v.sign?.tokenType === T.Sub) };
+    }
+  }
+}
+
+function logRange(matchers: LogExpr['matchers'], parts: RangeParts): LogRange {
+  const selector: LogExpr = { type: 'log', matchers, stages: parts.rest?.stages ?? [] };
   const range: LogRange = {
     selector,
-    range: payload(rangeTok, 'range').value,
-    offset: offsetTok ? payload(offsetTok, 'duration').value : 0n,
+    range: payload(parts.range, 'range').value,
+    offset: parts.offset ? payload(parts.offset, 'duration').value : 0n,
   };
-  return rest?.unwrap ? { ...range, unwrap: rest.unwrap } : range;
+  return parts.rest?.unwrap ? { ...range, unwrap: parts.rest.unwrap } : range;
 }
 
 /** The one parser instance, reused for every query (Chevrotain parsers are reentrant per call). */

@@ -15,7 +15,23 @@ export const BinaryOperator = token('BINARY_OPERATOR');
 export const LineFilterOperator = token('LINE_FILTER_OPERATOR');
 export const RangeOperation = token('RANGE_OPERATION');
 export const VectorOperation = token('VECTOR_OPERATION');
-export const CATEGORIES: ReadonlySet<TokenType> = new Set([BinaryOperator, LineFilterOperator, RangeOperation, VectorOperation]);
+/** `=` `!=` `=~` `!~` of matchers. */
+export const MatchOperator = token('MATCH_OPERATOR');
+/** `=` `!=`: the label-filter operators that take a string, an ip() or a typed value. */
+export const EqualityOperator = token('EQUALITY_OPERATOR');
+/** `=~` `!~`. */
+export const RegexOperator = token('REGEX_OPERATOR');
+/** `==` `>` `>=` `<` `<=`: label-filter operators that take a typed value only. */
+export const OrderOperator = token('ORDER_OPERATOR');
+export const Sign = token('SIGN');
+export const GroupingKeyword = token('GROUPING_KEYWORD');
+export const MatchingKeyword = token('MATCHING_KEYWORD');
+export const GroupSide = token('GROUP_SIDE');
+export const Conversion = token('CONVERSION');
+export const CATEGORIES: ReadonlySet<TokenType> = new Set([
+  BinaryOperator, LineFilterOperator, RangeOperation, VectorOperation, MatchOperator, EqualityOperator,
+  RegexOperator, OrderOperator, Sign, GroupingKeyword, MatchingKeyword, GroupSide, Conversion,
+]);
 
 // Token classes.
 export const Identifier = token('IDENTIFIER');
@@ -34,10 +50,10 @@ export const Stray = token('STRAY', 'IDENTIFIER');
 export const LexErrorTok = token('LEX_ERROR', 'LEX_ERROR');
 
 // Punctuation and operators.
-export const Eq = token('EQ', '=');
-export const Neq = token('NEQ', '!=', [BinaryOperator, LineFilterOperator]);
-export const Re = token('RE', '=~');
-export const Nre = token('NRE', '!~', [LineFilterOperator]);
+export const Eq = token('EQ', '=', [MatchOperator, EqualityOperator]);
+export const Neq = token('NEQ', '!=', [BinaryOperator, LineFilterOperator, MatchOperator, EqualityOperator]);
+export const Re = token('RE', '=~', [MatchOperator, RegexOperator]);
+export const Nre = token('NRE', '!~', [LineFilterOperator, MatchOperator, RegexOperator]);
 export const Npa = token('NPA', '!>', [LineFilterOperator]);
 export const PipeExact = token('PIPE_EXACT', '|=', [LineFilterOperator]);
 export const PipeMatch = token('PIPE_MATCH', '|~', [LineFilterOperator]);
@@ -50,29 +66,29 @@ export const CloseParen = token('CLOSE_PARENTHESIS', ')');
 export const CloseBracket = token('CLOSE_BRACKET', ']');
 export const Comma = token('COMMA', ',');
 export const Dot = token('DOT', '.');
-export const Add = token('ADD', '+', [BinaryOperator]);
-export const Sub = token('SUB', '-', [BinaryOperator]);
+export const Add = token('ADD', '+', [BinaryOperator, Sign]);
+export const Sub = token('SUB', '-', [BinaryOperator, Sign]);
 export const Mul = token('MUL', '*', [BinaryOperator]);
 export const Div = token('DIV', '/', [BinaryOperator]);
 export const Mod = token('MOD', '%', [BinaryOperator]);
 export const Pow = token('POW', '^', [BinaryOperator]);
-export const CmpEq = token('CMP_EQ', '==', [BinaryOperator]);
-export const Gt = token('GT', '>', [BinaryOperator]);
-export const Gte = token('GTE', '>=', [BinaryOperator]);
-export const Lt = token('LT', '<', [BinaryOperator]);
-export const Lte = token('LTE', '<=', [BinaryOperator]);
+export const CmpEq = token('CMP_EQ', '==', [BinaryOperator, OrderOperator]);
+export const Gt = token('GT', '>', [BinaryOperator, OrderOperator]);
+export const Gte = token('GTE', '>=', [BinaryOperator, OrderOperator]);
+export const Lt = token('LT', '<', [BinaryOperator, OrderOperator]);
+export const Lte = token('LTE', '<=', [BinaryOperator, OrderOperator]);
 
 // Reserved words: keywords wherever they appear, matched case-insensitively.
-export const By = token('BY', 'by');
-export const Without = token('WITHOUT', 'without');
+export const By = token('BY', 'by', [GroupingKeyword]);
+export const Without = token('WITHOUT', 'without', [GroupingKeyword]);
 export const Bool = token('BOOL', 'bool');
 export const Or = token('OR', 'or', [BinaryOperator]);
 export const And = token('AND', 'and', [BinaryOperator]);
 export const Unless = token('UNLESS', 'unless', [BinaryOperator]);
-export const On = token('ON', 'on');
-export const Ignoring = token('IGNORING', 'ignoring');
-export const GroupLeft = token('GROUP_LEFT', 'group_left');
-export const GroupRight = token('GROUP_RIGHT', 'group_right');
+export const On = token('ON', 'on', [MatchingKeyword]);
+export const Ignoring = token('IGNORING', 'ignoring', [MatchingKeyword]);
+export const GroupLeft = token('GROUP_LEFT', 'group_left', [GroupSide]);
+export const GroupRight = token('GROUP_RIGHT', 'group_right', [GroupSide]);
 export const Offset = token('OFFSET', 'offset');
 export const Unwrap = token('UNWRAP', 'unwrap');
 export const Json = token('JSON', 'json');
@@ -90,9 +106,9 @@ export const Keep = token('KEEP', 'keep');
 export const Ip = token('IP', 'ip');
 export const LabelReplace = token('LABEL_REPLACE', 'label_replace');
 export const VectorFn = token('VECTOR');
-export const BytesConv = token('BYTES_CONV');
-export const DurationConv = token('DURATION_CONV');
-export const DurationSecondsConv = token('DURATION_SECONDS_CONV');
+export const BytesConv = token('BYTES_CONV', 'BYTES_CONV', [Conversion]);
+export const DurationConv = token('DURATION_CONV', 'DURATION_CONV', [Conversion]);
+export const DurationSecondsConv = token('DURATION_SECONDS_CONV', 'DURATION_SECONDS_CONV', [Conversion]);
 
 export const RANGE_OPS = {
   count_over_time: token('COUNT_OVER_TIME', 'COUNT_OVER_TIME', [RangeOperation]),
@@ -151,7 +167,7 @@ export const FUNCTION_WORDS: ReadonlyMap<string, TokenType> = new Map<string, To
 
 /** Every token type the parser sees. */
 export const ALL_TOKENS: TokenType[] = [
-  BinaryOperator, LineFilterOperator, RangeOperation, VectorOperation, Identifier, StringTok, NumberTok, DurationTok, BytesTok, RangeTok, FlagTok, Stray, LexErrorTok,
+  ...CATEGORIES, Identifier, StringTok, NumberTok, DurationTok, BytesTok, RangeTok, FlagTok, Stray, LexErrorTok,
   Eq, Neq, Re, Nre, Npa, PipeExact, PipeMatch, PipePattern, Pipe, OpenBrace, CloseBrace,
   OpenParen, CloseParen, CloseBracket, Comma, Dot, Add, Sub, Mul, Div, Mod, Pow, CmpEq, Gt, Gte,
   Lt, Lte, ...RESERVED_WORDS.values(), ...FUNCTION_WORDS.values(),

@@ -119,26 +119,29 @@ function checkStage(s: Stage): void {
  * the last one back) come first.
  */
 function checkPipeline(stages: readonly Stage[]): void {
-  let lineFilters: LineFilterStage[] = [];
-  let others: Stage[] = [];
-  const flush = () => {
-    for (let i = lineFilters.length - 1; i >= 0; i--) {
-      const err = lineFilterError(lineFilters[i]);
-      if (err) throw stageError(lineFilters.map(printStage).join(' '), err);
-    }
-    for (const s of others) checkStage(s);
-    lineFilters = [];
-    others = [];
-  };
-  for (const s of stages) {
-    if (s.type === 'lineFilter') lineFilters.push(s);
-    else if (s.type === 'labelFilter') flush();
-    else {
-      others.push(s);
-      if (s.type === 'lineFormat' || s.type === 'unpack') flush();
+  let segmentStart = 0;
+  for (let i = 0; i < stages.length; i++) {
+    const type = stages[i].type;
+    if (type === 'labelFilter' || type === 'lineFormat' || type === 'unpack') {
+      checkSegment(stages, segmentStart, i + 1);
+      segmentStart = i + 1;
     }
   }
-  flush();
+  checkSegment(stages, segmentStart, stages.length);
+}
+
+function checkSegment(stages: readonly Stage[], from: number, to: number): void {
+  let combined: LineFilterStage[] | undefined;
+  for (let i = to - 1; i >= from; i--) {
+    const s = stages[i];
+    if (s.type !== 'lineFilter') continue;
+    const err = lineFilterError(s);
+    if (err) {
+      combined ??= stages.slice(from, to).filter((x): x is LineFilterStage => x.type === 'lineFilter');
+      throw stageError(combined.map(printStage).join(' '), err);
+    }
+  }
+  for (let i = from; i < to; i++) checkStage(stages[i]);
 }
 
 function forEachLogExpr(e: Expr, fn: (l: LogExpr) => void): void {
