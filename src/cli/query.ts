@@ -53,6 +53,7 @@ const QUERY_FLAGS = {
   batch: { type: 'string', value: 'N', default: '1000', help: 'lines per request when --limit needs several' },
   direction: { type: 'string', value: 'DIR', default: 'backward', help: 'backward (newest first) or forward' },
   step: { type: 'string', value: 'DUR', help: 'resolution of metric queries (default: chosen by the server)' },
+  instant: { type: 'boolean', help: 'evaluate a metric query once, at --to (default now), instead of over the range' },
   ...OUTPUT_FLAG,
   quiet: { type: 'boolean', short: 'q', help: 'do not print the labels common to all lines (stderr)' },
   ...CLIENT_FLAGS,
@@ -72,6 +73,7 @@ export const QUERY: CommandSpec<typeof QUERY_FLAGS> = {
     `logstore query '{app="order"} |= "failed"'`,
     `logstore query --since 6h --direction forward -o jsonl '{namespace="shop"} | json | status >= 500'`,
     `logstore query --step 5m 'sum by (app) (rate({namespace="shop"}[5m]))'`,
+    `logstore query --instant 'topk(3, sum by (app) (count_over_time({namespace="shop"} |= "error" [1h])))'`,
   ],
 };
 
@@ -120,6 +122,14 @@ export async function query(argv: string[]): Promise<number> {
     step = `${ns / 1_000_000n}ms`;
   }
   const client = new LokiClient({ addr: flags.addr!, tenant: flags.tenant });
+  if (flags.instant) {
+    // One evaluation at --to (Loki refuses log queries here, with its own message).
+    const params = new URLSearchParams({ query: args[0], time: range.end.toString(), direction });
+    const res = await client.getJson<QueryResponse>('/loki/api/v1/query', params);
+    for (const w of res.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
+    if (res.data.resultType !== 'streams') printMetric(res.data, output);
+    return 0;
+  }
   const printer = new EntryPrinter(process.stdout, output, useColor(process.stdout));
   const pager = new LogPager(range, direction, limit);
   let first = true;
@@ -249,6 +259,7 @@ function printMetric(data: Exclude<QueryData, { resultType: 'streams' }>, mode: 
     }
     return;
   }
+  if (data.result.length === 0) return;
   if (data.resultType === 'vector') {
     const cols = labelColumns(data.result.map((r) => r.metric));
     const sorted = [...data.result].sort((a, b) => Number(b.value[1]) - Number(a.value[1]));
@@ -256,7 +267,6 @@ function printMetric(data: Exclude<QueryData, { resultType: 'streams' }>, mode: 
     return;
   }
   const series = data.result;
-  if (series.length === 0) return;
   const cols = labelColumns(series.map((s) => s.metric));
   const name = (m: LabelMap) => (cols.length ? cols.map((c) => (cols.length === 1 ? m[c] ?? '' : `${c}=${m[c] ?? ''}`)).join(',') : formatLabels(m));
   if (series.length <= MAX_PIVOT_SERIES) {

@@ -108,6 +108,19 @@ describe('demo and query', () => {
     }
   });
 
+  it('evaluates --instant metric queries into a table sorted by value', async () => {
+    const r = await run(['query', '--addr', server.url, '--instant', 'sum by (app) (count_over_time({namespace="shop"}[1h]))']);
+    expect(r.code).toBe(0);
+    const [header, ...rows] = r.stdout.trim().split('\n');
+    expect(header.split(/\s+/)).toEqual(['APP', 'VALUE']);
+    expect(rows.map((l) => l.split(/\s+/)[0]).sort()).toEqual(['gateway', 'inventory', 'notification', 'order', 'payment', 'product']);
+    const values = rows.map((l) => Number(l.split(/\s+/)[1]));
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+    const log = await run(['query', '--addr', server.url, '--instant', '{app="order"}']);
+    expect(log.code).toBe(2);
+    expect(log.stderr).toMatch(/^logstore query: log queries are not supported as an instant query type/);
+  });
+
   it('reports bad LogQL as one line with exit 2', async () => {
     const r = await run(['query', '--addr', server.url, '{app="order"} |= ']);
     expect(r.code).toBe(2);
