@@ -19,6 +19,13 @@ import { KeyCache, appendSanitized, goTrimSpace, type Stage } from './stage.js';
 /** Returned by a visitor to end the walk early without an error. */
 const STOP = '\u0000stop';
 
+/**
+ * Objects nested deeper than this give no labels: the walk recurses per level and rescans each
+ * nested block, so unbounded depth could exhaust the stack or take quadratic time on a hostile
+ * line (Loki has no limit; real logs never come close).
+ */
+export const MAX_JSON_DEPTH = 64;
+
 function leafValue(s: string, start: number, end: number, type: JsonType): string {
   switch (type) {
     case JsonType.String:
@@ -56,7 +63,7 @@ export class JsonParser implements Stage, FieldVisitor {
     if (type === JsonType.Object) {
       const prefix = extendPrefix(this.currentPrefix(), key);
       let err: string | undefined;
-      if (lb.hints.required === undefined || lb.hints.shouldExtractPrefix(prefix)) {
+      if (this.prefixes.length < MAX_JSON_DEPTH && (lb.hints.required === undefined || lb.hints.shouldExtractPrefix(prefix))) {
         this.prefixes.push(prefix);
         err = objectEach(s, start, end, this);
         this.prefixes.pop();

@@ -44,8 +44,8 @@ function nextToken(s: string, from: number, end: number): number {
  * `escapedOut[0]` tells whether a backslash was seen (the content then needs unescaping).
  */
 function stringEnd(s: string, from: number, end: number, escapedOut: boolean[]): number {
-  // Native searches for the quote and the first backslash beat a character loop.
-  const backslash = s.indexOf('\\', from);
+  // Native searches for the quote and the next backslash beat a character loop.
+  const backslash = nextBackslash(s, from);
   let q = s.indexOf('"', from);
   while (q >= 0 && q < end) {
     if (backslash < 0 || backslash > q) {
@@ -63,6 +63,39 @@ function stringEnd(s: string, from: number, end: number, escapedOut: boolean[]):
   }
   escapedOut[0] = backslash >= 0 && backslash < end;
   return -1;
+}
+
+/**
+ * The first backslash at or after `from`, remembered per input as "the first backslash at or
+ * after `backslashFrom` is `backslashAt`": a search forward resumes from there, and a search
+ * from an earlier position (a nested object after its block was measured) only scans the gap.
+ * Without this, every string of a backslash-free line would rescan to the end of the line.
+ */
+let backslashInput = '';
+let backslashFrom = 0;
+let backslashAt = -1;
+
+function nextBackslash(s: string, from: number): number {
+  if (s !== backslashInput) {
+    backslashInput = s;
+    backslashFrom = from;
+    backslashAt = s.indexOf('\\', from);
+    return backslashAt;
+  }
+  if (from < backslashFrom) {
+    for (let i = from; i < backslashFrom; i++) {
+      if (s.charCodeAt(i) === 0x5c) {
+        backslashFrom = from;
+        backslashAt = i;
+        return i;
+      }
+    }
+    backslashFrom = from;
+    return backslashAt;
+  }
+  if (backslashAt >= 0 && backslashAt < from) backslashAt = s.indexOf('\\', from);
+  backslashFrom = from;
+  return backslashAt;
 }
 
 const scratchEscaped: boolean[] = [false];

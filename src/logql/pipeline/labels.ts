@@ -133,6 +133,9 @@ function labelsKey(labels: Labels): string {
   return out + '}';
 }
 
+/** Above this many parsed labels, name lookups go through a Map/Set index. */
+const INDEX_FROM = 32;
+
 const CATEGORY_STREAM = 0;
 const CATEGORY_METADATA = 1;
 const CATEGORY_PARSED = 2;
@@ -148,6 +151,12 @@ export class LabelsBuilder {
   private deleted: string[] = [];
   /** Parsed names set during this entry, even if later deleted (Loki's "extracted" hints). */
   private extracted: string[] = [];
+  /**
+   * Name indexes, built only for entries with many parsed labels: linear searches are fastest
+   * for the usual dozen, but a line with thousands of keys would make them quadratic.
+   */
+  private parsedIndex: Map<string, number> | undefined;
+  private extractedIndex: Set<string> | undefined;
   private requiredFound = 0;
   err = '';
   errDetails = '';
@@ -173,9 +182,27 @@ export class LabelsBuilder {
     this.parsedValues.length = 0;
     this.deleted.length = 0;
     this.extracted.length = 0;
+    this.parsedIndex = undefined;
+    this.extractedIndex = undefined;
     this.requiredFound = 0;
     this.err = '';
     this.errDetails = '';
+  }
+
+  private findParsed(name: string): number {
+    if (this.parsedIndex !== undefined) return this.parsedIndex.get(name) ?? -1;
+    return this.parsedNames.indexOf(name);
+  }
+
+  private removeParsed(i: number): void {
+    this.parsedNames.splice(i, 1);
+    this.parsedValues.splice(i, 1);
+    if (this.parsedIndex !== undefined) this.indexParsed();
+  }
+
+  private indexParsed(): void {
+    this.parsedIndex = new Map();
+    for (let i = 0; i < this.parsedNames.length; i++) this.parsedIndex.set(this.parsedNames[i], i);
   }
 
   /** Adds an entry's structured metadata (error labels in metadata set the error state). */
@@ -191,7 +218,7 @@ export class LabelsBuilder {
   }
 
   private setMetadata(name: string, value: string): void {
-    if (this.parsedNames.indexOf(name) >= 0) return;
+    if (this.findParsed(name) >= 0) return;
     const i = this.metaNames.indexOf(name);
     if (i >= 0) this.metaValues[i] = value;
     else {
@@ -215,6 +242,7 @@ export class LabelsBuilder {
   }
 
   isExtracted(name: string): boolean {
+    if (this.extractedIndex !== undefined) return this.extractedIndex.has(name);
     return this.extracted.indexOf(name) >= 0;
   }
 
@@ -230,7 +258,7 @@ export class LabelsBuilder {
 
   /** The current value of a label (parsed, metadata, then stream unless deleted). */
   get(name: string): string | undefined {
-    let i = this.parsedNames.indexOf(name);
+    let i = this.findParsed(name);
     if (i >= 0) return this.parsedValues[i];
     i = this.metaNames.indexOf(name);
     if (i >= 0) return this.metaValues[i];
@@ -246,25 +274,26 @@ export class LabelsBuilder {
       this.metaNames.splice(m, 1);
       this.metaValues.splice(m, 1);
     }
-    const i = this.parsedNames.indexOf(name);
+    const i = this.findParsed(name);
     if (i >= 0) {
       this.parsedValues[i] = value;
       return;
     }
     this.parsedNames.push(name);
     this.parsedValues.push(value);
-    if (this.extracted.indexOf(name) < 0) {
+    if (this.parsedIndex !== undefined) this.parsedIndex.set(name, this.parsedNames.length - 1);
+    else if (this.parsedNames.length > INDEX_FROM) this.indexParsed();
+    if (!this.isExtracted(name)) {
       this.extracted.push(name);
+      if (this.extractedIndex !== undefined) this.extractedIndex.add(name);
+      else if (this.extracted.length > INDEX_FROM) this.extractedIndex = new Set(this.extracted);
       if (this.hints.required?.has(name)) this.requiredFound++;
     }
   }
 
   delete(name: string): void {
-    let i = this.parsedNames.indexOf(name);
-    if (i >= 0) {
-      this.parsedNames.splice(i, 1);
-      this.parsedValues.splice(i, 1);
-    }
+    let i = this.findParsed(name);
+    if (i >= 0) this.removeParsed(i);
     i = this.metaNames.indexOf(name);
     if (i >= 0) {
       this.metaNames.splice(i, 1);
@@ -298,7 +327,7 @@ export class LabelsBuilder {
     for (let i = 0; i < this.base.length; i++) {
       const l = this.base[i];
       if (this.deleted.length > 0 && this.deleted.indexOf(l.name) >= 0) continue;
-      if (this.metaNames.indexOf(l.name) >= 0 || this.parsedNames.indexOf(l.name) >= 0) continue;
+      if (this.metaNames.indexOf(l.name) >= 0 || this.findParsed(l.name) >= 0) continue;
       out.push(l);
       cats.push(CATEGORY_STREAM);
     }
@@ -389,7 +418,7 @@ export class LabelsBuilder {
     if (without) {
       for (const l of this.base) {
         if (this.deleted.indexOf(l.name) >= 0) continue;
-        if (this.metaNames.indexOf(l.name) >= 0 || this.parsedNames.indexOf(l.name) >= 0) continue;
+        if (this.metaNames.indexOf(l.name) >= 0 || this.findParsed(l.name) >= 0) continue;
         if (groups.indexOf(l.name) >= 0) continue;
         out.push(l);
       }
@@ -408,7 +437,7 @@ export class LabelsBuilder {
           out.push({ name: g, value: this.metaValues[i] });
           continue;
         }
-        i = this.parsedNames.indexOf(g);
+        i = this.findParsed(g);
         if (i >= 0) {
           out.push({ name: g, value: this.parsedValues[i] });
           continue;

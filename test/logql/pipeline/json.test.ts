@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { labelsToRecord } from '../../../src/core/index.js';
+import { MAX_JSON_DEPTH } from '../../../src/logql/pipeline/json.js';
 import { labelsAfter, lineAfter, run } from './helpers.js';
 
 const MALFORMED_OBJECT = "Value looks like object, but can't find closing '}' symbol";
@@ -22,6 +23,21 @@ describe('| json', () => {
       app: 'a', a_9b: '1', a_c: '2', a_d_e_f: 'x', _1_x: 'true',
     });
     expect(labelsAfter('{app="a"} | json', '{"a":{"b":1}}', { app: 'a', a_b: 's' })).toEqual({ app: 'a', a_b: 's', a_b_extracted: '1' });
+  });
+
+  it('stops descending at MAX_JSON_DEPTH without failing', () => {
+    const deep = '{"a":'.repeat(100_000) + '1' + '}'.repeat(100_000);
+    const labels = labelsAfter('{app="a"} | json', `{"top":"t","deep":${deep}}`);
+    expect(labels).toEqual({ app: 'a', top: 't' });
+    const shallow = '{"a":'.repeat(MAX_JSON_DEPTH) + '1' + '}'.repeat(MAX_JSON_DEPTH);
+    expect(labelsAfter('{app="a"} | json', shallow)).toEqual({ app: 'a', [Array(MAX_JSON_DEPTH).fill('a').join('_')]: '1' });
+  });
+
+  it('stays linear on many nested objects', () => {
+    const fields = Array.from({ length: 20_000 }, (_, i) => `"k${i}":{"x":${i}}`);
+    const labels = labelsAfter('{app="a"} | json', `{${fields.join(',')},"esc":"a\\"b"}`) as Record<string, string>;
+    expect(labels.k19999_x).toBe('19999');
+    expect(labels.esc).toBe('a"b');
   });
 
   it('unescapes strings', () => {
