@@ -49,7 +49,9 @@ export async function demo(argv: string[]): Promise<number> {
   const rate = parsePositiveFloatFlag('rate', flags.rate!);
   const seed = flags.seed !== undefined ? parseIntFlag('seed', flags.seed) : (Math.random() * 2 ** 31) | 0;
   const backfill = flags.backfill !== undefined ? parseDurationFlag('backfill', flags.backfill) : 0n;
-  if (backfill > MAX_BACKFILL_NS) throw new UsageError(`invalid --backfill '${flags.backfill}': at most 167h (the store refuses entries older than a week)`);
+  if (backfill > MAX_BACKFILL_NS) {
+    throw new UsageError(`invalid --backfill '${flags.backfill}': at most 167h (the store refuses entries older than a week)`);
+  }
   const duration = flags.duration !== undefined ? parseDurationFlag('duration', flags.duration) : undefined;
   const client = new LokiClient({ addr: flags.addr!, tenant: flags.tenant });
   const pusher = new Pusher({ client });
@@ -58,29 +60,12 @@ export async function demo(argv: string[]): Promise<number> {
 
   out(`demo: pushing the shop workload to ${client.base.origin} (seed ${seed}, ${rate} lines/s)`);
   const start = nowNanos();
-  let t: Nanos = start - backfill;
-  let latestIncident: DemoTrace | undefined;
-  const writeTracesUntil = async (until: Nanos): Promise<void> => {
-    while (t <= until) {
-      const trace = workload.nextTrace(t);
-      // Prefer an incident whose every line is already in the past, so its query finds them all.
-      if (trace.kind === 'incident' && (!latestIncident || trace.lines[trace.lines.length - 1].tsNs <= start)) {
-        latestIncident = trace;
-      }
-      for (const l of trace.lines) {
-        const pending = pusher.add(workload.streams[l.stream].labels, l.tsNs, l.line);
-        if (pending) await pending;
-      }
-      // Spacing traces by their line count keeps the line rate at --rate.
-      t += BigInt(Math.round((trace.lines.length / rate) * 1e9));
-    }
-  };
-
+  const feed = new DemoFeed(workload, pusher, rate, start - backfill, start);
   if (backfill > 0n) {
     const progress = new Progress(pusher, process.stderr, 'backfilled');
     const began = Date.now();
     try {
-      await writeTracesUntil(start);
+      await feed.writeUntil(start);
       await pusher.flush();
     } finally {
       progress.stop();
@@ -90,11 +75,15 @@ export async function demo(argv: string[]): Promise<number> {
         `(${formatBytes(pusher.bytesSent)}) in ${((Date.now() - began) / 1000).toFixed(1)}s`,
     );
   } else {
-    await writeTracesUntil(start);
+    await feed.writeUntil(start);
     await pusher.flush();
   }
-  printQueries(out, latestIncident!, flags.addr!, flags.tenant, backfill);
-  if (duration === 0n) return 0;
+  printQueries(out, feed.latestIncident!, flags.addr!, flags.tenant, backfill);
+  if (duration === 0n) {
+    await feed.writeHeld();
+    await pusher.close();
+    return 0;
+  }
 
   out(`demo: pushing live${duration ? ` for ${formatGoDuration(duration)}` : ''} (Ctrl-C to stop)`);
   const progress = new Progress(pusher);
@@ -103,9 +92,11 @@ export async function demo(argv: string[]): Promise<number> {
   const dispose = onInterrupt(() => (stop = true), 'the lines not yet sent are lost');
   try {
     while (!stop && Date.now() < deadline) {
-      await writeTracesUntil(nowNanos());
+      await feed.writeUntil(nowNanos());
       await new Promise((r) => setTimeout(r, LIVE_TICK_MS));
     }
+    // The traces under way are finished, so none stops halfway.
+    await feed.writeHeld();
     await pusher.close();
   } finally {
     progress.stop();
@@ -113,6 +104,66 @@ export async function demo(argv: string[]): Promise<number> {
   }
   out(`demo: stopped after ${pusher.linesSent.toLocaleString('en-US')} lines (${formatBytes(pusher.bytesSent)})`);
   return 0;
+}
+
+interface HeldLine {
+  labels: string;
+  tsNs: Nanos;
+  line: string;
+}
+
+/**
+ * Writes the workload's traces up to a point in time. A trace's later lines (a slow payment,
+ * the incident's 5 s timeout) are held until their time has come, so live data never shows
+ * lines from the future.
+ */
+class DemoFeed {
+  /** The latest incident whose lines all lie before `printedAt`, else the first one. */
+  latestIncident: DemoTrace | undefined;
+  private next: Nanos;
+  private held: HeldLine[] = [];
+
+  constructor(
+    private readonly workload: DemoWorkload,
+    private readonly pusher: Pusher,
+    private readonly rate: number,
+    from: Nanos,
+    private readonly printedAt: Nanos,
+  ) {
+    this.next = from;
+  }
+
+  async writeUntil(until: Nanos): Promise<void> {
+    if (this.held.length) {
+      const due = this.held.filter((l) => l.tsNs <= until);
+      this.held = this.held.filter((l) => l.tsNs > until);
+      for (const l of due) await this.write(l.labels, l.tsNs, l.line);
+    }
+    while (this.next <= until) {
+      const trace = this.workload.nextTrace(this.next);
+      const end = trace.lines[trace.lines.length - 1].tsNs;
+      if (trace.kind === 'incident' && (!this.latestIncident || end <= this.printedAt)) this.latestIncident = trace;
+      for (const l of trace.lines) {
+        const labels = this.workload.streams[l.stream].labels;
+        if (l.tsNs <= until) await this.write(labels, l.tsNs, l.line);
+        else this.held.push({ labels, tsNs: l.tsNs, line: l.line });
+      }
+      // Spacing traces by their line count keeps the line rate at --rate.
+      this.next += BigInt(Math.round((trace.lines.length / this.rate) * 1e9));
+    }
+  }
+
+  /** Writes the held lines now (when stopping), so no trace is left unfinished. */
+  async writeHeld(): Promise<void> {
+    const held = this.held;
+    this.held = [];
+    for (const l of held) await this.write(l.labels, l.tsNs, l.line);
+  }
+
+  private async write(labels: string, tsNs: Nanos, line: string): Promise<void> {
+    const pending = this.pusher.add(labels, tsNs, line);
+    if (pending) await pending;
+  }
 }
 
 function printQueries(out: (s: string) => void, incident: DemoTrace, addr: string, tenant: string | undefined, backfill: Nanos): void {
