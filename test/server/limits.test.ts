@@ -63,16 +63,15 @@ describe('query timeout', () => {
     await new Promise((r) => setTimeout(r, 100));
     const simple = await get(app.url, '/loki/api/v1/labels', RANGE, { 'x-scope-orgid': SLOW });
     events.push('simple answered');
-    const small = await get(app.url, '/loki/api/v1/query_range', { query: '{app="load", pod="p1"}', ...RANGE, limit: '5' }, { 'x-scope-orgid': SLOW });
-    events.push('small query answered');
     const res = await slow;
     expect(simple.status).toBe(200);
-    expect(small.status).toBe(200);
-    expect(JSON.parse(small.text).data.result[0].values).toHaveLength(5);
-    expect(events).toEqual(['simple answered', 'small query answered', 'slow answered']);
+    expect(JSON.parse(simple.text).data).toEqual(['app', 'pod', 'service_name']);
+    expect(events).toEqual(['simple answered', 'slow answered']);
     expect(res.status).toBe(504);
     expect(res.text.trim()).toBe(QUERY_TIMEOUT_MESSAGE);
-    // The server is free again: the next query is answered normally.
+    // The server is free again: the next queries are answered normally.
+    const small = await get(app.url, '/loki/api/v1/query_range', { query: '{app="load", pod="p1"}', ...RANGE, limit: '5' }, { 'x-scope-orgid': SLOW });
+    expect(JSON.parse(small.text).data.result[0].values).toHaveLength(5);
     const after = await get(app.url, '/loki/api/v1/query', { query: 'vector(1)+vector(1)', time: '4000000000' }, { 'x-scope-orgid': QUICK });
     expect(after.status).toBe(200);
   }, 60_000);
@@ -82,9 +81,9 @@ describe('per-tenant limits', () => {
   it('max concurrent queries: the tenant over its limit gets 429, another tenant is served', async () => {
     // One series, so the tenant's max-series override (2) does not end it early.
     const running = get(app.url, '/loki/api/v1/query_range', { query: `sum(${PATHOLOGICAL})`, ...RANGE, step: '1' }, { 'x-scope-orgid': SLOW });
-    await new Promise((r) => setTimeout(r, 100));
-    const refused = await get(app.url, '/loki/api/v1/labels', RANGE, { 'x-scope-orgid': SLOW });
-    expect(refused.status).toBe(429);
+    // Once the slow query is in (the server takes requests in its own order), the tenant is refused.
+    let refused = { status: 0, text: '' };
+    await expect.poll(async () => (refused = await get(app.url, '/loki/api/v1/labels', RANGE, { 'x-scope-orgid': SLOW })).status, { timeout: 900 }).toBe(429);
     expect(refused.text.trim()).toBe('too many outstanding requests');
     const other = await get(app.url, '/loki/api/v1/labels', RANGE, { 'x-scope-orgid': QUICK });
     expect(other.status).toBe(200);
