@@ -13,9 +13,10 @@ Commands:
   push         push lines from stdin or files, or follow files (--follow)
   demo         push a realistic e-commerce workload and print queries to try
 
-Run 'logstore <command> --help' for a command's options.
+Run 'logstore <command> --help' (or 'logstore help <command>') for a command's options.
 Exit codes: 0 success, 1 failure while running (server unreachable or failing, I/O),
-2 bad input (unknown flag, bad value, bad config, request refused as invalid).
+2 bad input (unknown flag, bad value, bad config, request refused as invalid),
+130 a second Ctrl-C cut a clean stop short.
 `;
 
 // Loaded on demand: client commands start without loading the server (fastify, LevelDB).
@@ -30,12 +31,13 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
+  if (argv[0] === 'help' && argv.length > 1) argv = [argv[1], '--help'];
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
     (command ? process.stdout : process.stderr).write(USAGE);
     return command ? 0 : EXIT_USAGE;
   }
-  const run = COMMANDS[command];
+  const run = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
   if (!run) {
     process.stderr.write(`logstore: unknown command '${command}' (see 'logstore --help')\n`);
     return EXIT_USAGE;

@@ -36,6 +36,7 @@ describe('usage', () => {
       expect(r.stdout).toMatch(new RegExp(`^Usage: logstore ${c}`));
       expect(r.stdout).toMatch(/--help/);
     }
+    expect((await run(['help', 'tail'])).stdout).toMatch(/^Usage: logstore tail/);
     const top = await run(['--help']);
     expect(top.code).toBe(0);
     for (const c of COMMANDS) expect(top.stdout).toContain(`  ${c} `);
@@ -43,6 +44,7 @@ describe('usage', () => {
 
   it('refuses unknown commands and flags with exit 2', async () => {
     expectOneLineError(await run(['frobnicate']), /^logstore: unknown command 'frobnicate'/);
+    expectOneLineError(await run(['constructor']), /^logstore: unknown command 'constructor'/);
     expect((await run(['frobnicate'])).code).toBe(2);
     for (const c of COMMANDS) {
       const r = await run([c, '--no-such-flag']);
