@@ -3,7 +3,10 @@
  * `query`, `labels`, `series`, `push` and `tail` as a user would run them.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { exited, run, spawnCli, startServer, waitForOutput, type CliServer } from './helpers.js';
+import { appendFile, mkdtemp, rename, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { eventually, exited, run, spawnCli, startServer, waitForOutput, type CliServer } from './helpers.js';
 
 let server: CliServer;
 let demoOut: string;
@@ -158,6 +161,34 @@ describe('push and tail', () => {
     expect(p.code).toBe(0);
     const q = await run(['query', '--addr', server.url, '--since', '5m', '--limit', '1000', '--direction', 'forward', '-o', 'jsonl', '{app="stdin"}']);
     expect(jsonl(q.stdout).map((e) => e.line)).toEqual(lines);
+  });
+
+  it('push --follow into the real server: a rotated file arrives whole, each line once', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'logstore-follow-'));
+    try {
+      const log = path.join(dir, 'app.log');
+      const sent: string[] = [];
+      const write = async (prefix: string, n: number) => {
+        const ls = Array.from({ length: n }, (_, i) => `${prefix} ${i}`);
+        sent.push(...ls);
+        await appendFile(log, ls.map((l) => `${l}\n`).join(''));
+      };
+      await write('before rotation', 100);
+      const child = spawnCli(['push', '--follow', '--addr', server.url, '--labels', '{app="followed"}', '--positions', path.join(dir, 'pos.json'), '--batch-wait', '100ms', log]);
+      const query = ['query', '--addr', server.url, '--since', '5m', '--limit', '1000', '--direction', 'forward', '-o', 'jsonl', '{app="followed"}'];
+      const count = async () => jsonl((await run(query)).stdout).length;
+      await eventually(async () => (await count()) === 100);
+      await rename(log, `${log}.1`);
+      await write('after rotation', 50);
+      await eventually(async () => (await count()) === 150);
+      child.kill('SIGTERM');
+      expect(await exited(child)).toBe(0);
+      const got = jsonl((await run(query)).stdout);
+      expect(got.map((e) => e.line)).toEqual(sent);
+      expect(new Set(got.map((e) => e.labels.filename))).toEqual(new Set([log]));
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('tail prints a line pushed after it connected, and Ctrl-C ends it with exit 0', async () => {
