@@ -16,8 +16,7 @@ export class CliError extends Error {
   }
 }
 
-/** Exit codes scripts can rely on (also listed in docs/cli.md). */
-export const EXIT_OK = 0;
+// Exit codes scripts can rely on besides 0 (all listed in docs/cli.md).
 /** Something failed while running: unreachable server, server error, I/O error. */
 export const EXIT_FAILURE = 1;
 /** The input was wrong: unknown flag, bad value, bad config, request refused as invalid. */
