@@ -93,13 +93,19 @@ export interface AppendedStream {
 
 export type AppendListener = (tenant: string, streams: readonly AppendedStream[]) => void;
 
-/** What an in-memory stream holds in a time range (index stats and volume count these). */
-export interface MemoryStreamStats {
-  labels: Labels;
-  chunks: number;
+/** One in-memory chunk's time span and content (index stats and volume count these). */
+export interface MemoryChunkSpan {
+  from: Nanos;
+  /** Inclusive. */
+  through: Nanos;
   entries: number;
   /** Line plus structured-metadata bytes. */
   bytes: number;
+}
+
+export interface MemoryStreamChunks {
+  labels: Labels;
+  chunks: MemoryChunkSpan[];
 }
 
 export interface IngesterDeps {
@@ -310,18 +316,16 @@ export class Ingester {
     return out;
   }
 
-  /** Per in-memory stream matching the matchers: its chunks overlapping `[from, through)` and what they hold. */
-  streamStats(tenantId: string, matchers: readonly Matcher[], from: Nanos, through: Nanos): MemoryStreamStats[] {
-    const out: MemoryStreamStats[] = [];
+  /** Per in-memory stream matching the matchers: the spans of its chunks overlapping `[from, through)`. */
+  streamChunks(tenantId: string, matchers: readonly Matcher[], from: Nanos, through: Nanos): MemoryStreamChunks[] {
+    const out: MemoryStreamChunks[] = [];
     for (const s of this.matching(tenantId, matchers)) {
-      const st: MemoryStreamStats = { labels: s.labels, chunks: 0, entries: 0, bytes: 0 };
+      const chunks: MemoryChunkSpan[] = [];
       for (const c of s.chunks) {
         if (c.chunk.entryCount === 0 || c.chunk.maxTime < from || c.chunk.minTime >= through) continue;
-        st.chunks++;
-        st.entries += c.chunk.entryCount;
-        st.bytes += c.chunk.uncompressedSize();
+        chunks.push({ from: c.chunk.minTime, through: c.chunk.maxTime, entries: c.chunk.entryCount, bytes: c.chunk.uncompressedSize() });
       }
-      if (st.chunks > 0) out.push(st);
+      if (chunks.length > 0) out.push({ labels: s.labels, chunks });
     }
     return out;
   }

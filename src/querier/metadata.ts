@@ -26,11 +26,17 @@ export interface Volume {
   bytes: number;
 }
 
-interface StreamSize {
-  labels: Labels;
-  chunks: number;
+/** A chunk's time span (inclusive) and content, stored or in memory. */
+interface ChunkSpan {
+  from: Nanos;
+  through: Nanos;
   entries: number;
   bytes: number;
+}
+
+interface StreamChunks {
+  labels: Labels;
+  chunks: ChunkSpan[];
 }
 
 function compareKeys(a: { key: string }, b: { key: string }): number {
@@ -82,40 +88,33 @@ export class MetadataQuerier {
     return [...found.entries()].map(([key, labels]) => ({ key, labels })).sort(compareKeys).map((s) => s.labels);
   }
 
-  /** Per matching stream, the chunks overlapping `[from, through)` and their entries and bytes. */
-  private async streamSizes(tenant: string, matchers: readonly Matcher[], from: Nanos, through: Nanos): Promise<StreamSize[]> {
-    const sizes = new Map<string, StreamSize>();
+  /** Per matching stream, the spans of its chunks (stored and in memory) overlapping `[from, through)`. */
+  private async streamChunks(tenant: string, matchers: readonly Matcher[], from: Nanos, through: Nanos): Promise<StreamChunks[]> {
+    const streams = new Map<string, StreamChunks>();
     for (const s of await this.store.chunkRefs(tenant, matchers, from, through)) {
       if (s.refs.length === 0) continue;
-      const size: StreamSize = { labels: s.labels, chunks: 0, entries: 0, bytes: 0 };
-      for (const r of s.refs) {
-        size.chunks++;
-        size.entries += r.entries;
-        size.bytes += r.uncompressedBytes;
-      }
-      sizes.set(canonicalLabels(s.labels), size);
+      const chunks = s.refs.map((r) => ({ from: r.from, through: r.through, entries: r.entries, bytes: r.uncompressedBytes }));
+      streams.set(canonicalLabels(s.labels), { labels: s.labels, chunks });
     }
-    for (const m of this.ingester.streamStats(tenant, matchers, from, through)) {
+    for (const m of this.ingester.streamChunks(tenant, matchers, from, through)) {
       const key = canonicalLabels(m.labels);
-      const size = sizes.get(key);
-      if (!size) sizes.set(key, { ...m });
-      else {
-        size.chunks += m.chunks;
-        size.entries += m.entries;
-        size.bytes += m.bytes;
-      }
+      const stored = streams.get(key);
+      if (stored) stored.chunks.push(...m.chunks);
+      else streams.set(key, { labels: m.labels, chunks: [...m.chunks] });
     }
-    return [...sizes.values()];
+    return [...streams.values()];
   }
 
   /** Streams, chunks, bytes and entries of the matching chunks overlapping `[from, through)`. */
   async stats(tenant: string, matchers: readonly Matcher[], from: Nanos, through: Nanos): Promise<IndexStats> {
     const out: IndexStats = { streams: 0, chunks: 0, bytes: 0, entries: 0 };
-    for (const s of await this.streamSizes(tenant, matchers, from, through)) {
+    for (const s of await this.streamChunks(tenant, matchers, from, through)) {
       out.streams++;
-      out.chunks += s.chunks;
-      out.bytes += s.bytes;
-      out.entries += s.entries;
+      for (const c of s.chunks) {
+        out.chunks++;
+        out.bytes += c.bytes;
+        out.entries += c.entries;
+      }
     }
     return out;
   }
@@ -123,18 +122,48 @@ export class MetadataQuerier {
   /**
    * Bytes of the matching streams in `[from, through)`, grouped as Loki's volume endpoint
    * does, largest first (ties by name), at most `limit` groups. Target labels a selector does
-   * not mention must be present (Loki adds `label=~".+"` for each).
+   * not mention must be present (Loki adds `label=~".+"` for each). Whole chunks count, as in
+   * Loki's index-based volumes.
    */
-  async volume(
+  async volume(tenant: string, matchers: readonly Matcher[], from: Nanos, through: Nanos, opts: VolumeOptions): Promise<Volume[]> {
+    const grouping = new VolumeGrouping(matchers, opts);
+    return grouping.volumes(await this.streamChunks(tenant, matchers, from, through), from, through);
+  }
+
+  /**
+   * `volume` at every step `t` of `start, start+step, ... ≤ end`, over `(t - step, t]`, with
+   * one index read for the whole range. Returns the volumes of each step in step order.
+   */
+  async volumeRange(
     tenant: string,
     matchers: readonly Matcher[],
-    from: Nanos,
-    through: Nanos,
+    start: Nanos,
+    end: Nanos,
+    step: Nanos,
     opts: VolumeOptions,
-  ): Promise<Volume[]> {
-    const byName = opts.targetLabels.length > 0 ? new Set(opts.targetLabels) : new Set(matchers.map((m) => m.name));
-    const includeAll = opts.targetLabels.length === 0 && matchers.length === 0;
-    const required = opts.targetLabels.filter((t) => !matchers.some((m) => m.name === t));
+  ): Promise<{ t: Nanos; volumes: Volume[] }[]> {
+    const grouping = new VolumeGrouping(matchers, opts);
+    const streams = await this.streamChunks(tenant, matchers, start - step + 1n, end + 1n);
+    const out: { t: Nanos; volumes: Volume[] }[] = [];
+    for (let t = start; t <= end; t += step) out.push({ t, volumes: grouping.volumes(streams, t - step + 1n, t + 1n) });
+    return out;
+  }
+}
+
+/** How a volume request groups streams (Loki's `PrepareLabelsAndMatchers` and aggregation). */
+class VolumeGrouping {
+  private readonly byName: Set<string>;
+  private readonly includeAll: boolean;
+  private readonly required: string[];
+
+  constructor(matchers: readonly Matcher[], private readonly opts: VolumeOptions) {
+    this.byName = opts.targetLabels.length > 0 ? new Set(opts.targetLabels) : new Set(matchers.map((m) => m.name));
+    this.includeAll = opts.targetLabels.length === 0 && matchers.length === 0;
+    this.required = opts.targetLabels.filter((t) => !matchers.some((m) => m.name === t));
+  }
+
+  /** Volumes of the chunks overlapping `[from, through)`. */
+  volumes(streams: readonly StreamChunks[], from: Nanos, through: Nanos): Volume[] {
     const groups = new Map<string, Volume>();
     const add = (metric: Labels, bytes: number) => {
       const key = canonicalLabels(metric);
@@ -142,19 +171,26 @@ export class MetadataQuerier {
       if (g) g.bytes += bytes;
       else groups.set(key, { metric, bytes });
     };
-    for (const s of await this.streamSizes(tenant, matchers, from, through)) {
-      if (s.entries === 0) continue;
-      if (required.some((name) => !getLabel(s.labels, name))) continue;
-      if (opts.aggregateBy === 'series') {
-        add(includeAll ? s.labels : s.labels.filter((l) => byName.has(l.name)), s.bytes);
+    for (const s of streams) {
+      let bytes = 0;
+      let entries = 0;
+      for (const c of s.chunks) {
+        if (c.through < from || c.from >= through) continue;
+        bytes += c.bytes;
+        entries += c.entries;
+      }
+      if (entries === 0) continue;
+      if (this.required.some((name) => !getLabel(s.labels, name))) continue;
+      if (this.opts.aggregateBy === 'series') {
+        add(this.includeAll ? s.labels : s.labels.filter((l) => this.byName.has(l.name)), bytes);
       } else {
         for (const l of s.labels) {
-          if (opts.targetLabels.length === 0 || byName.has(l.name)) add([{ name: l.name, value: '' }], s.bytes);
+          if (this.opts.targetLabels.length === 0 || this.byName.has(l.name)) add([{ name: l.name, value: '' }], bytes);
         }
       }
     }
     const out = [...groups.entries()].map(([key, v]) => ({ key, ...v }));
     out.sort((a, b) => (a.bytes !== b.bytes ? b.bytes - a.bytes : compareKeys(a, b)));
-    return out.slice(0, opts.limit).map(({ metric, bytes }) => ({ metric, bytes }));
+    return out.slice(0, this.opts.limit).map(({ metric, bytes }) => ({ metric, bytes }));
   }
 }

@@ -11,7 +11,7 @@ import {
   EMPTY_SUMMARY, encodeStats, formatFloat, formatSampleTime, jsonLabels,
 } from './encode.js';
 import {
-  parseMetadataBounds, parseRangeQuery, parseVolumeQuery, parseVolumeRangeQuery, requestForm,
+  parseBounds, parseRangeQuery, parseVolumeQuery, parseVolumeRangeQuery, requestForm,
   seriesGroups,
 } from './params.js';
 import { type QueryRequest, checkQueryLength, queryRequest, serverConcurrency, withQueryTimeout } from './request.js';
@@ -31,7 +31,7 @@ function stringList(values: readonly string[]): string {
 
 /** Metadata ranges include `end`, as Loki's index lookups do. */
 function metadataRange(q: QueryRequest): { from: Nanos; through: Nanos } {
-  const { start, end } = parseMetadataBounds(q.form);
+  const { start, end } = parseBounds(q.form);
   checkQueryLength(q.limits, start, end);
   return { from: start, through: end + 1n };
 }
@@ -139,16 +139,14 @@ export function registerMetadataRoutes(app: FastifyInstance, deps: ServerDeps): 
   app.route({
     method: METHODS, url: '/loki/api/v1/index/volume_range',
     handler: async (req, reply) => {
-      const series = await run(req, async (q, signal) => {
+      const series = await run(req, async (q) => {
         const p = parseVolumeRangeQuery(q.form);
         checkQueryLength(q.limits, p.start, p.end);
         const matchers = parseMatchers(p.query, true).map(toMatcher);
         const opts = { limit: p.limit, targetLabels: p.targetLabels, aggregateBy: p.aggregateBy };
-        // One volume per step over (t - step, t], as Loki's per-step split requests compute it.
         const bySeries = new Map<string, { metric: Labels; points: string[] }>();
-        for (let t = p.start; t <= p.end; t += p.step) {
-          if (signal.aborted) throw signal.reason;
-          for (const v of await metadata.volume(q.tenant, matchers, t - p.step + 1n, t + 1n, opts)) {
+        for (const { t, volumes } of await metadata.volumeRange(q.tenant, matchers, p.start, p.end, p.step, opts)) {
+          for (const v of volumes) {
             const key = jsonLabels(v.metric);
             let s = bySeries.get(key);
             if (!s) bySeries.set(key, (s = { metric: v.metric, points: [] }));

@@ -321,11 +321,6 @@ export function parseInstantQuery(form: Form, now: Nanos = nowNanos()): InstantQ
   return { query: form.get('query'), time, limit, direction: parseDirection(form) };
 }
 
-/** `start`/`end` of the metadata endpoints (labels, label values, series): no step checks. */
-export function parseMetadataBounds(form: Form, now?: Nanos): { start: Nanos; end: Nanos } {
-  return parseBounds(form, now);
-}
-
 export const VOLUME_DEFAULT_LIMIT = 100;
 export type VolumeAggregation = 'series' | 'labels';
 

@@ -54,7 +54,7 @@ function summaryOf(stats: QueryStats): QuerySummary {
     decompressedLines: stats.linesProcessed - stats.headChunkLines,
     compressedBytes: stats.compressedBytes,
     headChunkBytes: stats.headChunkBytes,
-    headChunkLines: stats.linesProcessed === 0 ? 0 : stats.headChunkLines,
+    headChunkLines: stats.headChunkLines,
   };
 }
 

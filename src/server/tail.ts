@@ -130,7 +130,8 @@ export function registerTailRoutes(app: FastifyInstance, deps: ServerDeps): void
     const q = queryRequest(req, deps.config);
     const expr = parseExpr(q.form.get('query'));
     const params = parseTailParams(q.form);
-    if (expr.type !== 'log') throw new LokiError('bad_request', 'tail queries require a log query, not a metric query');
+    // Loki closes the socket with this text after the upgrade; refusing before it is plainer.
+    if (expr.type !== 'log') throw new LokiError('bad_request', 'only log selector is supported');
     setups.set(req, { tenant: q.tenant, expr, params, flags: legacy ? [] : encodingFlags(req.headers['x-loki-response-encoding-flags']), legacy });
   };
 
