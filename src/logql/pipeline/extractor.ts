@@ -9,7 +9,7 @@ import { convertBytes, convertDuration, convertFloat, durationSeconds, isConvers
 import { compileLabelFilter, labelFilterNames, type LabelTest } from './label-filters.js';
 import { ERR_SAMPLE_EXTRACTION, LabelSetCache, LabelsBuilder, type ParserHints } from './labels.js';
 import { buildBlockFilter } from './line-filters.js';
-import { compileStages, labelsUsedByStages, leadingLineFilters, parserHints, type Pipeline } from './pipeline.js';
+import { compileStages, earlyChecks, labelsUsedByStages, leadingLineFilters, parserHints, type Pipeline } from './pipeline.js';
 import type { Stage } from './stage.js';
 
 export interface Sample {
@@ -152,9 +152,13 @@ export function buildSampleExtractor(stages: readonly StageNode[], op: string, u
     unwrapCfg = { label: unwrap.label, convert: conversionOf(unwrap), postFilters };
   }
   for (const g of groups) needed.add(g);
-  // Loki narrows extraction only for `by` groupings (and for label-less samples).
-  const narrow = noLabels || (!without && groups.length > 0);
-  const hints = narrow ? parserHints(needed, noLabels) : parserHints(undefined, false);
+  // Loki narrows extraction only for `by` groupings (and for label-less samples), and then
+  // runs label filters early only for label-less samples.
+  const checks = earlyChecks(stages, unwrap?.postFilters);
+  let hints: ParserHints;
+  if (noLabels) hints = parserHints(needed, true, checks);
+  else if (!without && groups.length > 0) hints = parserHints(needed, false, undefined);
+  else hints = parserHints(undefined, false, checks);
   const cfg: ExtractorConfig = {
     stages: compiled,
     groups,

@@ -209,6 +209,7 @@ export class RegexpParser implements Stage {
       if (lb.conflicts(key)) key += DUPLICATE_SUFFIX;
       if (!lb.hints.shouldExtract(key) || lb.isExtracted(key)) continue;
       lb.set(key, m[i] ?? '');
+      if (!lb.continueParsing(key)) return undefined;
     }
     return line;
   }
@@ -232,6 +233,7 @@ export class PatternParser implements Stage {
       if (lb.conflicts(name)) name += DUPLICATE_SUFFIX;
       if (lb.isExtracted(name) || !lb.hints.shouldExtract(name)) continue;
       lb.set(name, values[i]);
+      if (!lb.continueParsing(name)) return undefined;
     }
     return line;
   }

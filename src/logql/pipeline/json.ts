@@ -18,6 +18,8 @@ import { KeyCache, appendSanitized, goTrimSpace, type Stage } from './stage.js';
 
 /** Returned by a visitor to end the walk early without an error. */
 const STOP = '\u0000stop';
+/** Returned by a visitor when an early label check dropped the entry. */
+const DROP = '\u0000drop';
 
 /**
  * Objects nested deeper than this give no labels: the walk recurses per level and rescans each
@@ -54,6 +56,7 @@ export class JsonParser implements Stage, FieldVisitor {
     this.prefixes.length = 0;
     this.lb = lb;
     const err = objectEach(line, 0, line.length, this);
+    if (err === DROP) return undefined;
     if (err !== undefined && err !== STOP) lb.setError(ERR_JSON, err);
     return line;
   }
@@ -70,7 +73,9 @@ export class JsonParser implements Stage, FieldVisitor {
       }
       return err;
     }
-    if (type === JsonType.String || type === JsonType.Number || type === JsonType.Boolean) this.leaf(s, key, start, end, type);
+    if (type === JsonType.String || type === JsonType.Number || type === JsonType.Boolean) {
+      if (!this.leaf(s, key, start, end, type)) return DROP;
+    }
     return lb.allRequiredExtracted() ? STOP : undefined;
   }
 
@@ -79,12 +84,13 @@ export class JsonParser implements Stage, FieldVisitor {
     return n === 0 ? '' : this.prefixes[n - 1];
   }
 
-  private leaf(s: string, key: string, start: number, end: number, type: JsonType): void {
+  /** Sets the label of a leaf; false when an early check drops the entry. */
+  private leaf(s: string, key: string, start: number, end: number, type: JsonType): boolean {
     const lb = this.lb;
     let name: string;
     if (this.prefixes.length === 0) {
       name = this.keys.sanitized(key);
-      if (name === '') return;
+      if (name === '') return true;
       if (lb.conflicts(name)) name += DUPLICATE_SUFFIX;
     } else {
       const prefix = this.currentPrefix();
@@ -92,8 +98,9 @@ export class JsonParser implements Stage, FieldVisitor {
       // The suffix goes on the raw key, so a blank key still gets a name (as in Loki).
       if (lb.conflicts(name)) name = extendPrefix(prefix, key + DUPLICATE_SUFFIX);
     }
-    if (!lb.hints.shouldExtract(name) || lb.isExtracted(name)) return;
+    if (!lb.hints.shouldExtract(name) || lb.isExtracted(name)) return true;
     lb.set(name, leafValue(s, start, end, type));
+    return lb.continueParsing(name);
   }
 }
 
@@ -245,7 +252,10 @@ export class UnpackParser implements Stage, FieldVisitor {
       return line;
     }
     if (this.entry === undefined) return line;
-    for (let i = 0; i < this.names.length; i++) lb.set(this.names[i], this.values[i]);
+    for (let i = 0; i < this.names.length; i++) {
+      lb.set(this.names[i], this.values[i]);
+      if (!lb.continueParsing(this.names[i])) return undefined;
+    }
     return this.entry;
   }
 

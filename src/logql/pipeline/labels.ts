@@ -46,9 +46,19 @@ function labelSetOf(labels: Labels, structuredMetadata: Labels = NO_LABELS, pars
 
 const EMPTY_LABEL_SET: LabelSet = labelSetOf(NO_LABELS);
 
+/** A label filter as parsers can run it early (see ParserHints.earlyChecks). */
+export interface EntryCheck {
+  keep(lb: LabelsBuilder): boolean;
+}
+
 /**
  * Which labels parsers should extract ("only what the query needs"). `undefined` required
  * means every key; `noLabels` means none (a metric query grouped `by ()` with no label used).
+ *
+ * `earlyChecks` are the query's single-label filters by label name (the first per name), as
+ * Loki hands them to parsers: right after a parser sets such a label it runs the filter, and
+ * drops the entry at once when it fails, without parsing the rest of the line. This also
+ * applies a filter to a value that a later stage would have changed (a Loki quirk).
  */
 export class ParserHints {
   private readonly requiredList: readonly string[];
@@ -56,6 +66,7 @@ export class ParserHints {
   constructor(
     readonly required: ReadonlySet<string> | undefined,
     readonly noLabels: boolean,
+    readonly earlyChecks?: ReadonlyMap<string, EntryCheck>,
   ) {
     this.requiredList = required ? [...required] : [];
   }
@@ -244,6 +255,12 @@ export class LabelsBuilder {
   isExtracted(name: string): boolean {
     if (this.extractedIndex !== undefined) return this.extractedIndex.has(name);
     return this.extracted.indexOf(name) >= 0;
+  }
+
+  /** False when an early check on the label a parser just set drops the entry. */
+  continueParsing(name: string): boolean {
+    const check = this.hints.earlyChecks?.get(name);
+    return check === undefined || check.keep(this);
   }
 
   /** Loki's `NoLabels()`: nothing to extract, or everything needed already is. */

@@ -6,7 +6,7 @@
  */
 import type { Nanos } from '../../core/index.js';
 import type { LabelExtraction } from '../syntax/ast.js';
-import { DUPLICATE_SUFFIX, ERR_LOGFMT, type LabelsBuilder } from './labels.js';
+import { DUPLICATE_SUFFIX, ERROR_LABEL, ERR_LOGFMT, type LabelsBuilder } from './labels.js';
 import { unescapeJson } from './jsonscan.js';
 import { KeyCache, type Stage } from './stage.js';
 
@@ -171,9 +171,13 @@ export class LogfmtParser implements Stage {
       const val = cleanValue(dec.value);
       if (!this.keepEmpty && val === '') continue;
       lb.set(key, val);
+      if (!lb.continueParsing(key)) return undefined;
       if (lb.allRequiredExtracted()) break;
     }
-    if (this.strict && dec.err !== undefined) lb.setError(ERR_LOGFMT, dec.err);
+    if (this.strict && dec.err !== undefined) {
+      lb.setError(ERR_LOGFMT, dec.err);
+      if (!lb.continueParsing(ERROR_LABEL)) return undefined;
+    }
     return line;
   }
 }

@@ -7,11 +7,11 @@
  * segment also make up the block prefilter.
  */
 import { LokiError, canonicalLabels, type Labels, type Nanos } from '../../core/index.js';
-import type { LineFilterStage, Stage as StageNode } from '../syntax/ast.js';
+import type { LabelFilter, LineFilterStage, Stage as StageNode } from '../syntax/ast.js';
 import { printStage } from '../syntax/printer.js';
 import { JsonExpressionParser, JsonParser, UnpackParser } from './json.js';
 import { LabelFilterStage, compileLabelFilter, labelFilterNames } from './label-filters.js';
-import { LabelSetCache, LabelsBuilder, ParserHints, DUPLICATE_SUFFIX, type LabelSet } from './labels.js';
+import { LabelSetCache, LabelsBuilder, ParserHints, DUPLICATE_SUFFIX, type EntryCheck, type LabelSet } from './labels.js';
 import { allOf, buildBlockFilter, compileLineFilter, type BlockFilterFn, type LineTest } from './line-filters.js';
 import { LogfmtExpressionParser, LogfmtParser } from './logfmt.js';
 import {
@@ -196,19 +196,38 @@ export function labelsUsedByStages(stages: readonly StageNode[], out: Set<string
 }
 
 /**
- * Loki's parser hints: the names parsers should extract, or all when `needed` is undefined.
- * A name ending in `_extracted` also asks for its base name (the parser decides the suffix).
+ * The single-label filters parsers run early (ParserHints.earlyChecks): the first filter per
+ * label name among the stages and `extra` (unwrap post-filters); `and`/`or` are not used.
  */
-export function parserHints(needed: Iterable<string> | undefined, noLabels: boolean): ParserHints {
-  if (needed === undefined) return noLabels ? new ParserHints(undefined, true) : ParserHints.ALL;
+export function earlyChecks(stages: readonly StageNode[], extra: readonly LabelFilter[] = []): Map<string, EntryCheck> {
+  const checks = new Map<string, EntryCheck>();
+  const filters = [...stages.flatMap((s) => (s.type === 'labelFilter' ? [s.filter] : [])), ...extra];
+  for (const f of filters) {
+    if (f.kind === 'and' || f.kind === 'or') continue;
+    const name = f.kind === 'string' ? f.matcher.name : f.name;
+    if (!checks.has(name)) checks.set(name, compileLabelFilter(f));
+  }
+  return checks;
+}
+
+/**
+ * Loki's parser hints: parsers extract only `needed` (all keys when undefined or empty, none
+ * for `noLabels` with nothing needed). A name ending in `_extracted` also asks for its base
+ * name, as the parser decides the suffix.
+ */
+export function parserHints(
+  needed: Iterable<string> | undefined,
+  noLabels: boolean,
+  checks: ReadonlyMap<string, EntryCheck> | undefined,
+): ParserHints {
   const required = new Set<string>();
-  for (const name of needed) {
+  for (const name of needed ?? []) {
     if (name === '') continue;
     required.add(name);
     if (name.endsWith(DUPLICATE_SUFFIX)) required.add(name.slice(0, -DUPLICATE_SUFFIX.length));
   }
-  if (required.size === 0) return noLabels ? new ParserHints(undefined, true) : ParserHints.ALL;
-  return new ParserHints(required, false);
+  if (required.size > 0) return new ParserHints(required, false, checks);
+  return noLabels ? new ParserHints(undefined, true) : new ParserHints(undefined, false, checks);
 }
 
 class StreamPipelineImpl implements StreamPipeline {
@@ -265,8 +284,7 @@ class PipelineImpl implements Pipeline {
  */
 export function buildPipeline(stages: readonly StageNode[], opts: { requiredLabels?: ReadonlySet<string> } = {}): Pipeline {
   const compiled = compileStages(stages);
-  const hints = opts.requiredLabels
-    ? parserHints([...opts.requiredLabels, ...labelsUsedByStages(stages)], false)
-    : ParserHints.ALL;
+  const needed = opts.requiredLabels ? [...opts.requiredLabels, ...labelsUsedByStages(stages)] : undefined;
+  const hints = parserHints(needed, false, earlyChecks(stages));
   return new PipelineImpl(compiled, hints, buildBlockFilter(leadingLineFilters(stages)));
 }

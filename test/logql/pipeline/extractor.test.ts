@@ -103,6 +103,14 @@ describe('grouping pushed down from sum', () => {
     });
   });
 
+  it('does not run filters early under a `by` grouping', () => {
+    const stages = logQuery('{app="a"} | json | label_format level="x" | level="x"').stages;
+    const grouped = buildSampleExtractor(stages, 'count_over_time', undefined, { without: false, labels: ['level'] });
+    expect(labelsToRecord(grouped.forStream(labelsFromRecord({ app: 'a' })).process(1n, '{"level":"info"}', [])!.labels)).toEqual({ level: 'x' });
+    const all = buildSampleExtractor(stages, 'count_over_time');
+    expect(all.forStream(labelsFromRecord({ app: 'a' })).process(1n, '{"level":"info"}', [])).toBeUndefined();
+  });
+
   it('still extracts what label filters need', () => {
     const stages = logQuery('{app="a"} | json | b="2"').stages;
     const ex = buildSampleExtractor(stages, 'count_over_time', undefined, { without: false, labels: ['a'] });

@@ -96,7 +96,28 @@ describe('ip label filters', () => {
   });
 
   it('keeps an entry that already has an error', () => {
-    const labels = labelsAfter('{app="a"} | logfmt --strict | addr = ip("1.1.1.1")', 'addr=10.0.0.5 =x') as Record<string, string>;
-    expect(labels.__error__).toBe('LogfmtParserErr');
+    const labels = labelsAfter('{app="a"} | json | addr = ip("1.1.1.1")', 'nope') as Record<string, string>;
+    expect(labels.__error__).toBe('JSONParserErr');
+  });
+});
+
+describe('filters run by parsers (Loki\'s early checks)', () => {
+  it('drops the entry as soon as a parsed label fails its filter', () => {
+    expect(labelsAfter('{app="a"} | json | level="error"', '{"level":"info", broken')).toBe('dropped');
+    expect(labelsAfter('{app="a"} | json | level="error"', '{"level":"error","x":1}')).toEqual({ app: 'a', level: 'error', x: '1' });
+  });
+
+  it('checks the value as parsed, even if a later stage changes it (quirk)', () => {
+    expect(labelsAfter('{app="a"} | json | label_format level="x" | level="x"', '{"level":"info"}')).toBe('dropped');
+    expect(labelsAfter('{app="a"} | label_format level="x" | level="x"', 'no parser')).toEqual({ app: 'a', level: 'x' });
+    // A filter written before the parser applies to what the parser sets, too.
+    expect(labelsAfter('{app="a"} | level="" | logfmt', 'level=warn')).toBe('dropped');
+    // The check runs before a later parse error exists.
+    expect(labelsAfter('{app="a"} | logfmt --strict | addr = ip("1.1.1.1")', 'addr=10.0.0.5 =x')).toBe('dropped');
+  });
+
+  it('runs an __error__ filter on a --strict logfmt failure', () => {
+    expect(labelsAfter('{app="a"} | logfmt --strict | __error__=""', 'a=1 =x')).toBe('dropped');
+    expect(labelsAfter('{app="a"} | logfmt --strict | __error__=""', 'a=1')).toEqual({ app: 'a', a: '1' });
   });
 });
