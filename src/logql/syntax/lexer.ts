@@ -239,12 +239,20 @@ function matchRange(src: string, offset: number): Match | null {
   return match(text, { kind: 'range', value: d });
 }
 
-const DURATION_RUN = /[\p{N}.nuµmshdwy]*/uy;
-const BYTES_RUN = /[\p{N}.BikKMGTP]*/uy;
+/**
+ * Longest unit run (`m30s`, `KiB`) tried as part of a duration or size. Loki has no bound, which
+ * makes its lexer quadratic on inputs like `1.1.1.1...` (each token rescans the rest); runs
+ * longer than any sensible literal are not taken as units here.
+ */
+const MAX_UNIT_RUN = 100;
+const DURATION_RUN = /[\p{N}.nuµmshdwy]{0,101}/uy;
+const BYTES_RUN = /[\p{N}.BikKMGTP]{0,101}/uy;
 
-function runAt(re: RegExp, src: string, i: number): string {
+/** The run of `re`'s characters at `i`, or '' when it is longer than `max`. */
+function runAt(re: RegExp, src: string, i: number, max = MAX_UNIT_RUN): string {
   re.lastIndex = i;
-  return re.exec(src)![0];
+  const run = re.exec(src)![0];
+  return run.length > max ? '' : run;
 }
 
 /** A number, possibly glued to a duration or byte-size unit (`5m`, `1.5KiB`). */
@@ -267,14 +275,15 @@ function matchNumber(src: string, offset: number): Match | null {
   return match(numberText, { kind: 'number', text: numberText });
 }
 
-const FLAG_RUN = /[\p{L}-]*/uy;
 const PARSER_FLAGS = new Set(['--strict', '--keep-empty']);
+/** Letters and dashes after the first `-` of a flag, up to one more than `-keep-empty`. */
+const FLAG_RUN = /[\p{L}-]{0,12}/uy;
 
 /** `-` starting a parser flag (`--strict`) or a negative duration (`-5m`); not `-` alone. */
 function matchDash(src: string, offset: number): Match | null {
   if (src[offset] !== '-') return null;
   if (src[offset + 1] === '-') {
-    const flag = '-' + runAt(FLAG_RUN, src, offset + 1);
+    const flag = '-' + runAt(FLAG_RUN, src, offset + 1, 11);
     return PARSER_FLAGS.has(flag) ? match(flag) : null;
   }
   const run = runAt(DURATION_RUN, src, offset + 1);

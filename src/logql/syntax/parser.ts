@@ -14,6 +14,7 @@ import type {
 } from './ast.js';
 import { DEFAULT_VECTOR_MATCHING } from './ast.js';
 import * as B from './build.js';
+import { binaryPowers } from './precedence.js';
 import type { ParsedExpr } from './build.js';
 import type { TokenPayload } from './lexer.js';
 import * as T from './tokens.js';
@@ -37,18 +38,6 @@ interface PipelineElement {
 }
 
 type LabelFilterJoin = 'and' | 'or' | 'juxtapose';
-
-// Binding powers for arranging operator chains (see arrangeByPrecedence). Loki's binary
-// operators: yacc levels, left-associative except `^`.
-const BINARY_LEVEL: Record<BinaryOp, number> = {
-  or: 1, and: 2, unless: 2, '==': 3, '!=': 3, '>': 3, '>=': 3, '<': 3, '<=': 3,
-  '+': 4, '-': 4, '*': 5, '/': 5, '%': 5, '^': 6,
-};
-
-function binaryPowers(op: BinaryOp): [number, number] {
-  const level = BINARY_LEVEL[op];
-  return op === '^' ? [2 * level + 1, 2 * level] : [2 * level, 2 * level + 1];
-}
 
 /**
  * Label-filter joins. In syntax.y `,` and juxtaposition have no precedence, so yacc always

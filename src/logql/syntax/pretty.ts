@@ -7,12 +7,11 @@
  * back to the same AST.
  */
 import { goQuote } from '../../core/index.js';
-import type {
-  Expr, Grouping, LineFilterStage, LogExpr, LogRange, SampleExpr, Unwrap, VectorMatching,
-} from './ast.js';
+import type { BinaryExpr, Expr, Grouping, LineFilterStage, LogExpr, LogRange, SampleExpr, Unwrap } from './ast.js';
 import { formatPrometheusDuration } from './golang.js';
+import { binaryPowers } from './precedence.js';
 import {
-  printLabelFilter, printLogExpr, printNumber, printSampleExpr, printStage,
+  printBinaryOperator, printLabelFilter, printLogExpr, printNumber, printSampleExpr, printStage,
 } from './printer.js';
 
 /** Loki's `MaxCharsPerLine`. */
@@ -88,14 +87,19 @@ class Prettifier {
     return `${g.without ? ' without' : ' by'} (${g.labels.join(', ')})`;
   }
 
-  private binaryOperator(op: string, returnBool: boolean, m: VectorMatching): string {
-    let out = returnBool ? `${op} bool` : op;
-    if (m.on || m.labels.length > 0 || m.card !== 'one-to-one') {
-      let group = m.card === 'many-to-one' ? 'group_left' : m.card === 'one-to-many' ? 'group_right' : '';
-      if (m.include.length > 0) group += ` (${m.include.join(', ')})`;
-      out += ` ${m.on ? 'on' : 'ignoring'} (${m.labels.join(', ')}) ${group}`;
-    }
-    return out;
+  /**
+   * A binary operand. A split operand loses the parentheses of its canonical text, so one that
+   * binds looser than its parent (or as loosely, on the side associativity does not group)
+   * gets them back on lines of their own. (Loki prints none, which can change the meaning.)
+   */
+  private operand(parent: BinaryExpr, child: SampleExpr, side: 'lhs' | 'rhs', level: number): string {
+    const text = this.sample(child, level);
+    if (child.type !== 'binary' || !text.includes('\n')) return text;
+    const [parentLeft, parentRight] = binaryPowers(parent.op);
+    const [childLeft, childRight] = binaryPowers(child.op);
+    const needsParens = side === 'lhs' ? childRight < parentLeft : childLeft < parentRight;
+    if (!needsParens) return text;
+    return `${indent(level)}(\n${this.sample(child, level + 1)}\n${indent(level)})`;
   }
 
   sample(e: SampleExpr, level: number): string {
@@ -116,8 +120,11 @@ class Prettifier {
         if (e.param !== undefined) args.unshift(`${indent(level + 1)}${e.param}`);
         return `${pad}${e.op}${this.grouping(e.grouping)}(\n${args.join(',\n')}\n${pad})`;
       }
-      case 'binary':
-        return `${this.sample(e.lhs, level + 1)}\n${pad}${this.binaryOperator(e.op, e.returnBool, e.matching)}\n${this.sample(e.rhs, level + 1)}`;
+      case 'binary': {
+        const rhs = this.operand(e, e.rhs, 'rhs', level + 1);
+        const op = printBinaryOperator(e.op, e.returnBool, e.matching, rhs.trimStart().startsWith('('), ', ');
+        return `${this.operand(e, e.lhs, 'lhs', level + 1)}\n${pad}${op}\n${rhs}`;
+      }
       case 'labelReplace': {
         const inner = indent(level + 1);
         const args = [

@@ -136,12 +136,24 @@ function printVectorValue(v: number): string {
   return Number(fixed) === v ? fixed : formatGoFloat(v);
 }
 
-function printBinaryOperator(op: string, returnBool: boolean, m: VectorMatching): string {
+/**
+ * `op [bool] [on|ignoring (...) [group_left|group_right [(...)]]]`. A `(` right after
+ * group_left always opens its label list, so an empty list is written out when the right-hand
+ * side starts with `(` (Loki omits it and its output then does not parse).
+ */
+export function printBinaryOperator(
+  op: string,
+  returnBool: boolean,
+  m: VectorMatching,
+  rhsStartsWithParen: boolean,
+  labelSeparator = ',',
+): string {
   let out = returnBool ? `${op} bool` : op;
   if (m.on || m.labels.length > 0 || m.card !== 'one-to-one') {
     let group = m.card === 'many-to-one' ? 'group_left' : m.card === 'one-to-many' ? 'group_right' : '';
-    if (m.include.length > 0) group += ` (${m.include.join(',')})`;
-    out += ` ${m.on ? 'on' : 'ignoring'} (${m.labels.join(',')}) ${group}`;
+    if (m.include.length > 0) group += ` (${m.include.join(labelSeparator)})`;
+    else if (group !== '' && rhsStartsWithParen) group += ' ()';
+    out += ` ${m.on ? 'on' : 'ignoring'} (${m.labels.join(labelSeparator)}) ${group}`;
   }
   return out;
 }
@@ -159,8 +171,10 @@ export function printSampleExpr(e: SampleExpr): string {
       const param = e.param === undefined ? '' : `${e.param},`;
       return `${e.op}${grouping}(${param}${printSampleExpr(e.inner)})`;
     }
-    case 'binary':
-      return `(${printSampleExpr(e.lhs)} ${printBinaryOperator(e.op, e.returnBool, e.matching)} ${printSampleExpr(e.rhs)})`;
+    case 'binary': {
+      const rhs = printSampleExpr(e.rhs);
+      return `(${printSampleExpr(e.lhs)} ${printBinaryOperator(e.op, e.returnBool, e.matching, rhs.startsWith('('))} ${rhs})`;
+    }
     case 'labelReplace':
       return `label_replace(${printSampleExpr(e.inner)},${goQuote(e.dst)},${goQuote(e.replacement)},${goQuote(e.src)},${goQuote(e.regex)})`;
   }

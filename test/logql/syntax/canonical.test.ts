@@ -191,6 +191,8 @@ const CANONICAL: [query: string, canonical: string][] = [
   // Loki drops `ignoring () group_left` from its String(); kept here so the meaning survives
   ['rate({a="b"}[1m]) + ignoring () group_left rate({a="c"}[1m])', '(rate({a="b"}[1m]) + ignoring () group_left rate({a="c"}[1m]))'],
   ['rate({a="b"}[1m]) + bool rate({a="c"}[1m])', '(rate({a="b"}[1m]) + bool rate({a="c"}[1m]))'],
+  // `(` after group_left opens its label list: an empty one is written before a `(` operand
+  ['rate({a="b"}[1m]) * on (x) group_left () (rate({a="c"}[1m]) + 1)', '(rate({a="b"}[1m]) * on (x) group_left () (rate({a="c"}[1m]) + 1))'],
   ['count_over_time({a="b"}[5m]) or vector(0)', '(count_over_time({a="b"}[5m]) or vector(0.000000))'],
   ['vector(1)', 'vector(1.000000)'],
   ['vector(0x1p-2)', 'vector(0.250000)'],

@@ -144,7 +144,7 @@ describe('cross-check with @grafana/lezer-logql', () => {
     expect(lezerRejected).toBeGreaterThan(1500);
     expect(bothAccepted).toBeGreaterThan(1500);
     expect(kept.size).toBeGreaterThan(3);
-  });
+  }, 120_000);
 
   it.each([
     ['{vector="x"} | logfmt | label_replace > 1', 'vector or label_replace as label'],

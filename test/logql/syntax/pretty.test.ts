@@ -137,6 +137,25 @@ describe('prettyPrint', () => {
 )`);
   });
 
+  it('parenthesises split operands that bind looser than their operator (Loki drops them)', () => {
+    const query = '(sum(rate({job="a"}[5m])) + sum(rate({job="b"}[5m]))) / sum(rate({job="c"}[5m]))';
+    const pretty = `  (
+      sum(
+        rate({job="a"}[5m])
+      )
+    +
+      sum(
+        rate({job="b"}[5m])
+      )
+  )
+/
+  sum(
+    rate({job="c"}[5m])
+  )`;
+    expect(prettyPrint(parseExpr(query), 20)).toBe(pretty);
+    expect(parseExpr(pretty)).toEqual(parseExpr(query));
+  });
+
   it('keeps clauses whose loss would change the meaning', () => {
     const cases = [
       'sum without () (rate({job="loki", namespace="loki-prod"}[5m]))',
@@ -145,6 +164,9 @@ describe('prettyPrint', () => {
       'rate({job="loki", namespace="prod"}[5m]) + ignoring () group_left rate({job="loki", namespace="dev"}[5m])',
       '{job="loki", namespace="loki-prod"} |= "a" or "b" or "c" |= "a long filter to force a split"',
       '{job="loki", namespace="loki-prod"} | decolorize | logfmt',
+      'sum(rate({job="a"}[5m])) * on (x) group_left () (sum(rate({job="b"}[5m])) + 1)',
+      'sum(rate({job="a"}[5m])) ^ (sum(rate({job="b"}[5m])) ^ sum(rate({job="c"}[5m])))',
+      '(sum(rate({job="a"}[5m])) ^ sum(rate({job="b"}[5m]))) ^ sum(rate({job="c"}[5m]))',
     ];
     for (const q of cases) {
       const ast = parseExpr(q);
