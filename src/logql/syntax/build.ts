@@ -32,10 +32,6 @@ function deferred(message: string, literal = false): SampleExpr {
   return { type: 'deferred', message, literal } as DeferredError as unknown as SampleExpr;
 }
 
-export function isDeferred(e: ParsedExpr | SampleExpr): e is DeferredError {
-  return (e as ParsedExpr).type === 'deferred';
-}
-
 function fail(message: string): LokiError {
   return parseError(message);
 }
