@@ -241,7 +241,7 @@ export function goParseFloat(s: string): number | GoNumError {
   if (hex) {
     const [, sign, intPart, fracPart = '', expPart] = hex;
     if (intPart === '' && fracPart === '') return 'invalid syntax';
-    const mantissa = BigInt(`0x${intPart}${fracPart}` === '0x' ? '0' : `0x${intPart}${fracPart}`);
+    const mantissa = BigInt(`0x${intPart}${fracPart}`);
     let v = Number(mantissa) * 2 ** (Number(expPart) - 4 * fracPart.length);
     if (sign === '-') v = -v;
     if (!Number.isFinite(v)) return 'value out of range';
