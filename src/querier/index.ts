@@ -146,24 +146,41 @@ function lowerBound(ts: BigInt64Array, lo: number, hi: number, target: Nanos): n
 }
 
 class BlockSegment {
+  /** The timestamps as (low, high) 32-bit words, to compute relative times without bigints. */
+  readonly words: Int32Array;
+
   constructor(
     readonly view: BlockView,
     readonly mask: Uint8Array | undefined,
     readonly start: number,
     readonly end: number,
-  ) {}
+  ) {
+    const ts = view.timestamps;
+    this.words = new Int32Array(ts.buffer, ts.byteOffset, ts.length * 2);
+  }
 }
+
+const TWO_32 = 4294967296;
+/** Little-endian hosts keep the low word of an int64 first (checked once; x86 and ARM are). */
+const LOW_WORD = new Int32Array(new BigInt64Array([1n]).buffer)[0] === 1 ? 0 : 1;
 
 /** A stream's stored entries in a slice, straight from decoded blocks: no entry objects. */
 class BlockStreamEntries implements StreamEntries {
   private seg = 0;
   private i = -1;
   private view: BlockView | undefined;
+  private words: Int32Array | undefined;
+  private readonly baseLow: number;
+  private readonly baseHigh: number;
 
   constructor(
     readonly stream: string,
     private readonly segments: BlockSegment[],
-  ) {}
+    timeBase: Nanos,
+  ) {
+    this.baseLow = Number(BigInt.asUintN(32, timeBase));
+    this.baseHigh = Number(BigInt.asIntN(64, timeBase) >> 32n);
+  }
 
   next(): boolean {
     const segs = this.segments;
@@ -175,6 +192,7 @@ class BlockStreamEntries implements StreamEntries {
       if (i < s.end) {
         this.i = i;
         this.view = s.view;
+        this.words = s.words;
         return true;
       }
       this.seg++;
@@ -185,6 +203,12 @@ class BlockStreamEntries implements StreamEntries {
 
   ts(): Nanos {
     return this.view!.timestamps[this.i];
+  }
+
+  relTs(): number {
+    const w = this.words!;
+    const k = this.i * 2;
+    return (w[k + 1 - LOW_WORD] - this.baseHigh) * TWO_32 + ((w[k + LOW_WORD] >>> 0) - this.baseLow);
   }
 
   line(): string {
@@ -208,6 +232,7 @@ class MergedStreamEntries implements StreamEntries {
   constructor(
     readonly stream: string,
     private readonly it: EntryIterator,
+    private readonly timeBase: Nanos,
   ) {}
 
   next(): boolean {
@@ -218,6 +243,10 @@ class MergedStreamEntries implements StreamEntries {
 
   ts(): Nanos {
     return this.e!.ts;
+  }
+
+  relTs(): number {
+    return Number(this.e!.ts - this.timeBase);
   }
 
   line(): string {
@@ -332,17 +361,18 @@ class SelectionBatches implements EntryBatches {
     const bound = await this.advance(true);
     if (bound === undefined) return undefined;
     const out: StreamEntries[] = [];
+    const timeBase = this.req.timeBase ?? this.req.from;
     for (const [stream, s] of this.streams) {
       if (s.blocks.length > 0) {
         const segments: BlockSegment[] = [];
         for (const b of s.blocks) b.collect(lo, bound, segments);
-        if (segments.length > 0) out.push(new BlockStreamEntries(stream, segments));
+        if (segments.length > 0) out.push(new BlockStreamEntries(stream, segments, timeBase));
       }
       if (s.memory.length + s.chunks.length > 0) {
         const views: EntryIterator[] = [];
         for (const c of s.chunks) views.push(new SliceView(c, bound, true, undefined));
         for (const c of s.memory) views.push(new SliceView(c, bound, true, this.countMemoryEntry));
-        out.push(new MergedStreamEntries(stream, views.length === 1 ? views[0] : new MergeIterator(views, 'forward')));
+        out.push(new MergedStreamEntries(stream, views.length === 1 ? views[0] : new MergeIterator(views, 'forward'), timeBase));
       }
     }
     this.edge = bound;

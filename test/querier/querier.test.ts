@@ -89,6 +89,7 @@ describe('querier', () => {
         while (s.next()) {
           expect(s.ts() >= previousBound && s.ts() < slice.bound).toBe(true);
           expect(s.lineBytes()).toBe(Buffer.byteLength(s.line()));
+          expect(s.relTs()).toBe(Number(s.ts() - T0));
           seen.push(s.ts());
         }
       }

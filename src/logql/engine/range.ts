@@ -191,6 +191,7 @@ export class RangeAggregationEvaluator implements StepEvaluator {
       signal: this.ctx.signal,
       // A slice of one window or one step: what the buffers hold beyond the window stays small.
       maxSliceSpan: range > this.stepNs ? range : this.stepNs > 0n ? this.stepNs : range,
+      timeBase: this.base,
     });
   }
 
@@ -211,7 +212,6 @@ export class RangeAggregationEvaluator implements StepEvaluator {
       this.exhausted = true;
       return;
     }
-    const base = this.base;
     for (const s of slice.streams) {
       const stream = s.stream;
       if (this.extractor !== undefined) {
@@ -220,7 +220,7 @@ export class RangeAggregationEvaluator implements StepEvaluator {
           if (++this.readCount % ABORT_CHECK_EVERY === 0) signal?.throwIfAborted();
           const ts = s.ts();
           const sample = sx.process(ts, s.line(), s.metadata());
-          if (sample !== undefined) this.bufferOf(sample.labelsKey, sample.labels).push(Number(ts - base), sample.value);
+          if (sample !== undefined) this.bufferOf(sample.labelsKey, sample.labels).push(s.relTs(), sample.value);
         }
         continue;
       }
@@ -230,7 +230,7 @@ export class RangeAggregationEvaluator implements StepEvaluator {
       const bytes = this.byteValues;
       while (s.next()) {
         if (++this.readCount % ABORT_CHECK_EVERY === 0) signal?.throwIfAborted();
-        const rel = Number(s.ts() - base);
+        const rel = s.relTs();
         const value = bytes ? s.lineBytes() : 1;
         const metadata = s.metadata();
         if (metadata.length === 0) streamBuf.push(rel, value);
@@ -240,7 +240,7 @@ export class RangeAggregationEvaluator implements StepEvaluator {
         }
       }
     }
-    this.loadedUntil = Number(slice.bound - base);
+    this.loadedUntil = Number(slice.bound - this.base);
   }
 
   private grouped(labels: Labels): Labels {

@@ -54,7 +54,7 @@ class FakeSource implements DataSource {
         self.onSlice?.();
         const streams = Object.entries(self.streams)
           .filter(([labels]) => matchesAll(normalizeLabels(parseLabelString(labels)), req.matchers))
-          .map(([labels, entries]) => arrayStreamEntries(labels, entries.filter((e) => e.ts >= lo && e.ts < hi)));
+          .map(([labels, entries]) => arrayStreamEntries(labels, entries.filter((e) => e.ts >= lo && e.ts < hi), req.timeBase ?? req.from));
         return { bound: hi, streams };
       },
       close() {},
@@ -62,12 +62,13 @@ class FakeSource implements DataSource {
   }
 }
 
-function arrayStreamEntries(stream: string, list: LogEntry[]): StreamEntries {
+function arrayStreamEntries(stream: string, list: LogEntry[], timeBase: bigint): StreamEntries {
   let i = -1;
   return {
     stream,
     next: () => ++i < list.length,
     ts: () => list[i].ts,
+    relTs: () => Number(list[i].ts - timeBase),
     line: () => list[i].line,
     lineBytes: () => Buffer.byteLength(list[i].line),
     metadata: () => list[i].metadata,
