@@ -343,8 +343,7 @@ export class LabelsBuilder {
     cats.length = 0;
     for (let i = 0; i < this.base.length; i++) {
       const l = this.base[i];
-      if (this.deleted.length > 0 && this.deleted.indexOf(l.name) >= 0) continue;
-      if (this.metaNames.indexOf(l.name) >= 0 || this.findParsed(l.name) >= 0) continue;
+      if (!this.baseVisible(l.name)) continue;
       out.push(l);
       cats.push(CATEGORY_STREAM);
     }
@@ -380,22 +379,44 @@ export class LabelsBuilder {
     return this.scratch.slice();
   }
 
+  /** Whether a stream label is still visible (not deleted, not overridden by metadata or a parsed label). */
+  private baseVisible(name: string): boolean {
+    if (this.deleted.length > 0 && this.deleted.indexOf(name) >= 0) return false;
+    return this.metaNames.indexOf(name) < 0 && this.findParsed(name) < 0;
+  }
+
+  /** A key for the result cache: every visible label with its category, built without objects. */
+  private signature(): string {
+    let sig = 'R';
+    for (let i = 0; i < this.base.length; i++) {
+      const { name, value } = this.base[i];
+      if (this.baseVisible(name)) sig += `${CATEGORY_STREAM}${name.length}:${name}${value.length}:${value}`;
+    }
+    for (let i = 0; i < this.metaNames.length; i++) {
+      const name = this.metaNames[i];
+      const value = this.metaValues[i];
+      sig += `${CATEGORY_METADATA}${name.length}:${name}${value.length}:${value}`;
+    }
+    for (let i = 0; i < this.parsedNames.length; i++) {
+      const name = this.parsedNames[i];
+      const value = this.parsedValues[i];
+      sig += `${CATEGORY_PARSED}${name.length}:${name}${value.length}:${value}`;
+    }
+    return `${sig}E${this.err.length}:${this.err}${this.errDetails}`;
+  }
+
   /** The full result of the entry (stream + metadata + parsed + errors), cached. */
   result(): LabelSet {
     if (!this.changed() && this.err === '' && this.errDetails === '') return this.baseResult;
-    this.collect();
-    const out = this.scratch;
-    const cats = this.scratchCategory;
     let sig: string | undefined;
     if (this.cache.active()) {
-      sig = 'R';
-      for (let i = 0; i < out.length; i++) {
-        const { name, value } = out[i];
-        sig += `${cats[i]}${name.length}:${name}${value.length}:${value}`;
-      }
+      sig = this.signature();
       const cached = this.cache.get(sig);
       if (cached) return cached;
     }
+    this.collect();
+    const out = this.scratch;
+    const cats = this.scratchCategory;
     // The scratch pairs are fresh objects (or shared immutable stream pairs): keep them.
     const labels = out.slice();
     const meta: LabelPair[] = [];
@@ -434,10 +455,7 @@ export class LabelsBuilder {
     out.length = 0;
     if (without) {
       for (const l of this.base) {
-        if (this.deleted.indexOf(l.name) >= 0) continue;
-        if (this.metaNames.indexOf(l.name) >= 0 || this.findParsed(l.name) >= 0) continue;
-        if (groups.indexOf(l.name) >= 0) continue;
-        out.push(l);
+        if (this.baseVisible(l.name) && groups.indexOf(l.name) < 0) out.push(l);
       }
       for (let i = 0; i < this.metaNames.length; i++) {
         if (groups.indexOf(this.metaNames[i]) < 0) out.push({ name: this.metaNames[i], value: this.metaValues[i] });
@@ -463,13 +481,15 @@ export class LabelsBuilder {
         if (v !== undefined && v !== '') out.push({ name: g, value: v });
       }
     }
-    let sig = 'G';
-    for (const { name, value } of out) sig += `${name.length}:${name}${value.length}:${value}`;
-    const cached = this.cache.get(sig);
-    if (cached) return cached;
-    const labels = out.map((l) => ({ name: l.name, value: l.value })).sort(byName);
-    const res = labelSetOf(labels);
-    this.cache.put(sig, res);
+    let sig: string | undefined;
+    if (this.cache.active()) {
+      sig = 'G';
+      for (const { name, value } of out) sig += `${name.length}:${name}${value.length}:${value}`;
+      const cached = this.cache.get(sig);
+      if (cached) return cached;
+    }
+    const res = labelSetOf(out.slice().sort(byName));
+    if (sig !== undefined) this.cache.put(sig, res);
     return res;
   }
 }
