@@ -63,6 +63,15 @@ const CACHE_LIMIT = 200_000;
 const MAX_SPAN_KEY = K.metaKey('max_chunk_span');
 
 type Db = ClassicLevel<Buffer, Buffer>;
+const EMPTY = Buffer.alloc(0);
+
+interface PendingChunk {
+  ref: ChunkRef;
+  labels: Labels;
+  walEntryNo: number | undefined;
+  resolve(): void;
+  reject(e: unknown): void;
+}
 type BatchOp = { type: 'put'; key: Buffer; value: Buffer } | { type: 'del'; key: Buffer };
 
 function clampNanos(v: bigint): Nanos {
@@ -94,6 +103,8 @@ export class LabelIndex {
   private readonly labelSets = new Map<string, Labels>();
   /** Writes run one at a time: each reads what it merges with. */
   private writeQueue: Promise<unknown> = Promise.resolve();
+  /** Chunks waiting for the next group commit. */
+  private pendingChunks: PendingChunk[] = [];
 
   private constructor(private readonly db: Db) {}
 
@@ -166,53 +177,87 @@ export class LabelIndex {
   }
 
   /**
-   * Records a stored chunk (and, when given, the ingester's WAL mark for its stream) in one
-   * durable batch, creating the series and its postings on first sight.
+   * Records a stored chunk (and, when given, the ingester's WAL mark for its stream), creating
+   * the series and its postings on first sight. Durable when it resolves. Chunks added while a
+   * write is in progress are committed together in the next batch (one sync for all: group
+   * commit, as concurrent flushes add many at once).
    */
   addChunk(ref: ChunkRef, labels: Labels, walEntryNo?: number): Promise<void> {
-    return this.exclusive(async () => {
-      const { tenant, seriesId: id } = ref;
-      const canonical = canonicalLabels(labels);
+    const done = new Promise<void>((resolve, reject) => {
+      this.pendingChunks.push({ ref, labels, walEntryNo, resolve, reject });
+    });
+    void this.exclusive(() => this.commitPendingChunks());
+    return done;
+  }
+
+  private async commitPendingChunks(): Promise<void> {
+    const group = this.pendingChunks;
+    if (group.length === 0) return; // committed with an earlier group
+    this.pendingChunks = [];
+    try {
       const ops: BatchOp[] = [];
-      const existing = await this.labelsOf(tenant, id);
-      if (existing === undefined) {
-        ops.push({ type: 'put', key: K.tenantKey(tenant), value: Buffer.alloc(0) });
-        ops.push({ type: 'put', key: K.seriesKey(tenant, id), value: K.encodeLabels(labels) });
-        for (const l of labels) ops.push({ type: 'put', key: K.postingKey(tenant, l.name, l.value, id), value: Buffer.alloc(0) });
-      } else if (canonicalLabels(existing) !== canonical) {
-        // Only reachable if two new colliding series were resolved concurrently.
-        throw new LokiError('internal', `series id ${id} of tenant ${tenant} is taken by another label set`);
-      }
-      const dayKey = K.dayKey(tenant, K.dayOf(ref.from), id);
-      const old = await this.db.get(dayKey);
-      const intervals = K.addInterval(old ? K.decodeIntervals(old) : [], ref.from, ref.through);
-      ops.push({ type: 'put', key: dayKey, value: K.encodeIntervals(intervals) });
-      ops.push({
-        type: 'put',
-        key: K.chunkKey(tenant, id, ref.from, ref.through, ref.checksum),
-        value: K.encodeChunkValue({ key: ref.key, size: ref.size, entries: ref.entries, uncompressedBytes: ref.uncompressedBytes }),
-      });
-      if (walEntryNo !== undefined) {
-        const markKey = K.walMarkKey(tenant, id);
-        const prev = await this.db.get(markKey);
-        if (!prev || K.decodeWalMark(prev).entryNo < walEntryNo) {
-          ops.push({ type: 'put', key: markKey, value: K.encodeWalMark({ entryNo: walEntryNo, stream: canonical }) });
+      const newSeries = new Map<string, { tenant: string; id: string; labels: Labels }>();
+      const days = new Map<string, { key: Buffer; intervals: K.Intervals }>();
+      const marks = new Map<string, { key: Buffer; entryNo: number; stream: string }>();
+      let maxSpan = this.maxSpan;
+      for (const { ref, labels, walEntryNo } of group) {
+        const { tenant, seriesId: id } = ref;
+        const canonical = canonicalLabels(labels);
+        const seriesKey = `${tenant}\0${id}`;
+        const existing = newSeries.get(seriesKey)?.labels ?? (await this.labelsOf(tenant, id));
+        if (existing === undefined) {
+          newSeries.set(seriesKey, { tenant, id, labels });
+          ops.push({ type: 'put', key: K.tenantKey(tenant), value: EMPTY });
+          ops.push({ type: 'put', key: K.seriesKey(tenant, id), value: K.encodeLabels(labels) });
+          for (const l of labels) ops.push({ type: 'put', key: K.postingKey(tenant, l.name, l.value, id), value: EMPTY });
+        } else if (canonicalLabels(existing) !== canonical) {
+          // Only reachable if two new colliding series were resolved concurrently.
+          throw new LokiError('internal', `series id ${id} of tenant ${tenant} is taken by another label set`);
         }
+        const dayKey = K.dayKey(tenant, K.dayOf(ref.from), id);
+        const dayId = dayKey.toString('latin1');
+        let day = days.get(dayId);
+        if (!day) {
+          const old = await this.db.get(dayKey);
+          day = { key: dayKey, intervals: old ? K.decodeIntervals(old) : [] };
+          days.set(dayId, day);
+        }
+        day.intervals = K.addInterval(day.intervals, ref.from, ref.through);
+        ops.push({
+          type: 'put',
+          key: K.chunkKey(tenant, id, ref.from, ref.through, ref.checksum),
+          value: K.encodeChunkValue({ key: ref.key, size: ref.size, entries: ref.entries, uncompressedBytes: ref.uncompressedBytes }),
+        });
+        if (walEntryNo !== undefined) {
+          let mark = marks.get(seriesKey);
+          if (!mark) {
+            const key = K.walMarkKey(tenant, id);
+            const prev = await this.db.get(key);
+            mark = { key, entryNo: prev ? K.decodeWalMark(prev).entryNo : 0, stream: canonical };
+            marks.set(seriesKey, mark);
+          }
+          mark.entryNo = Math.max(mark.entryNo, walEntryNo);
+        }
+        if (ref.through - ref.from > maxSpan) maxSpan = ref.through - ref.from;
       }
-      const span64 = ref.through - ref.from;
-      if (span64 > this.maxSpan) {
+      for (const d of days.values()) ops.push({ type: 'put', key: d.key, value: K.encodeIntervals(d.intervals) });
+      for (const m of marks.values()) ops.push({ type: 'put', key: m.key, value: K.encodeWalMark(m) });
+      if (maxSpan > this.maxSpan) {
         const v = Buffer.alloc(8);
-        v.writeBigInt64BE(span64);
+        v.writeBigInt64BE(maxSpan);
         ops.push({ type: 'put', key: MAX_SPAN_KEY, value: v });
       }
       await this.db.batch(ops, { sync: true });
-      if (span64 > this.maxSpan) this.maxSpan = span64;
-      if (existing === undefined) {
+      this.maxSpan = maxSpan;
+      for (const { tenant, id, labels } of newSeries.values()) {
         this.cacheLabels(tenant, id, labels);
         if (this.seriesIds.size >= CACHE_LIMIT) this.seriesIds.clear();
-        this.seriesIds.set(`${tenant}\0${canonical}`, id);
+        this.seriesIds.set(`${tenant}\0${canonicalLabels(labels)}`, id);
       }
-    });
+      for (const req of group) req.resolve();
+    } catch (e) {
+      for (const req of group) req.reject(e);
+    }
   }
 
   /** Tenants that have stored chunks (or had, before retention removed them). */

@@ -246,3 +246,27 @@ describe('ChunkStore', () => {
     expect(found.map((s) => [s.stream, s.refs.length])).toEqual([['{app="a"}', 2]]);
   });
 });
+
+describe('LabelIndex group commit', () => {
+  it('commits concurrent chunk additions together, merging day records and WAL marks', async () => {
+    const labels = [L({ app: 'a' }), L({ app: 'b' }), L({ app: 'c' })];
+    const puts = [];
+    for (let i = 0; i < 30; i++) {
+      const from = T0 + BigInt(i) * HOUR;
+      puts.push(store.putChunk('t', labels[i % 3], chunkOf(from, from + HOUR / 2n, 3), { walEntryNo: 100 + i }));
+    }
+    await Promise.all(puts);
+    for (const [i, app] of ['a', 'b', 'c'].entries()) {
+      const found = await store.chunkRefs('t', [eq('app', app)], T0, T0 + 30n * HOUR);
+      expect(found[0].refs).toHaveLength(10);
+      // Every chunk is visible through the day record: half-hour ranges inside each chunk.
+      for (let k = i; k < 30; k += 3) {
+        const from = T0 + BigInt(k) * HOUR + 1n;
+        expect(await store.series('t', [eq('app', app)], from, from + 1n)).toHaveLength(1);
+        expect(await store.series('t', [eq('app', app)], from + HOUR / 2n, from + HOUR / 2n + 1n)).toHaveLength(0);
+      }
+    }
+    const marks = await store.walMarks();
+    expect([...marks.values()].sort()).toEqual([127, 128, 129]);
+  });
+});
