@@ -88,6 +88,8 @@ function shortTime(tsNs: string): string {
 export class EntryPrinter {
   private readonly color: boolean;
   private hidden: LabelMap = {};
+  /** The printed label text per label set: entries of one stream share its labels object. */
+  private readonly labelText = new WeakMap<LabelMap, string>();
 
   constructor(
     private readonly out: NodeJS.WritableStream,
@@ -100,6 +102,16 @@ export class EntryPrinter {
   /** Labels left out of each line because every entry has them (printed once by the caller). */
   hideLabels(labels: LabelMap): void {
     this.hidden = labels;
+  }
+
+  private labelsOf(labels: LabelMap): string {
+    let text = this.labelText.get(labels);
+    if (text === undefined) {
+      text = formatLabels(without(labels, this.hidden));
+      if (this.color) text = `${colorOf(text)}${text}${RESET}`;
+      this.labelText.set(labels, text);
+    }
+    return text;
   }
 
   print(e: PrintedEntry): void {
@@ -120,11 +132,10 @@ export class EntryPrinter {
         break;
       }
       default: {
-        const labels = formatLabels(without(e.labels, this.hidden));
         const time = shortTime(e.ts);
         text = this.color
-          ? `${DIM}${time}${RESET} ${colorOf(labels)}${labels}${RESET} ${e.line}`
-          : `${time} ${labels} ${e.line}`;
+          ? `${DIM}${time}${RESET} ${this.labelsOf(e.labels)} ${e.line}`
+          : `${time} ${this.labelsOf(e.labels)} ${e.line}`;
       }
     }
     this.out.write(`${text}\n`);

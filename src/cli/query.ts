@@ -173,6 +173,7 @@ class LogPager {
   private done = false;
   private boundary: bigint | undefined;
   private readonly atBoundary = new Set<string>();
+  private readonly streamKeys = new WeakMap<LabelMap, string>();
 
   constructor(
     public range: Range,
@@ -192,6 +193,7 @@ class LogPager {
   accept(result: StreamResult[], requested: number): SortedEntry[] {
     const entries: SortedEntry[] = [];
     for (const s of result) {
+      this.streamKeys.set(s.stream, formatLabels(s.stream));
       for (const v of s.values) {
         entries.push({ ts: v[0], ns: parseNanosString(v[0]) ?? 0n, labels: s.stream, line: v[1], extra: v[2] });
       }
@@ -202,7 +204,7 @@ class LogPager {
     const fresh: SortedEntry[] = [];
     for (const e of entries) {
       if (fresh.length >= this.remaining) break;
-      const key = `${e.ts}\0${formatLabels(e.labels)}\0${e.line}`;
+      const key = `${e.ts}\0${this.streamKeys.get(e.labels)}\0${e.line}`;
       if (e.ns === this.boundary && this.atBoundary.has(key)) continue;
       if (e.ns !== this.boundary) {
         this.boundary = e.ns;
