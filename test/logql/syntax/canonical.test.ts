@@ -165,6 +165,8 @@ const CANONICAL: [query: string, canonical: string][] = [
   ['+3', '3'],
   ['1e3', '1000'],
   ['1e6', '1e+06'],
+  ['1e21', '1e+21'],
+  ['1.5E-3', '0.0015'],
   ['123456', '123456'],
   ['0.0001', '0.0001'],
   ['0.00001', '1e-05'],
@@ -195,6 +197,7 @@ const CANONICAL: [query: string, canonical: string][] = [
   ['rate({a="b"}[1m]) * on (x) group_left () (rate({a="c"}[1m]) + 1)', '(rate({a="b"}[1m]) * on (x) group_left () (rate({a="c"}[1m]) + 1))'],
   ['count_over_time({a="b"}[5m]) or vector(0)', '(count_over_time({a="b"}[5m]) or vector(0.000000))'],
   ['vector(1)', 'vector(1.000000)'],
+  ['vector(123)', 'vector(123.000000)'],
   ['vector(0x1p-2)', 'vector(0.250000)'],
   ['vector(1e-7)', 'vector(1e-07)'],
   // Folded non-finite literals print in a form that parses back (Loki prints NaN/+Inf)
