@@ -4,7 +4,7 @@
  * (`BlockView`) so queries can search a whole block's bytes before making strings.
  */
 import type { Labels, LabelPair } from '../core/index.js';
-import { ByteReader, ByteWriter, OutOfBounds } from './bytes.js';
+import { ByteReader, ByteWriter, OutOfBounds, Scratch } from './bytes.js';
 import type { Codec } from './codec.js';
 import { joinTokens, splitTokens } from './tokens.js';
 
@@ -170,9 +170,11 @@ export function decodeBlock(bytes: Buffer, minTs: bigint, maxTs: bigint, count: 
   const colsRaw = r.uvarint(), colsLen = r.uvarint();
   const textRaw = r.uvarint(), textLen = r.uvarint();
   const tokensRaw = r.uvarint(), tokensLen = r.uvarint();
-  const cols = inflate(codec, r.bytes(colsLen), colsRaw);
-  const text = inflate(codec, r.bytes(textLen), textRaw);
-  const tokens = tokensRaw ? inflate(codec, r.bytes(tokensLen), tokensRaw) : Buffer.alloc(0);
+  // Sections consumed here go to reused memory; without tokens the text *is* the lines, which
+  // the returned view keeps, so it gets its own buffer.
+  const cols = inflate(codec, r.bytes(colsLen), colsRaw, colsScratch);
+  const text = inflate(codec, r.bytes(textLen), textRaw, tokensRaw ? textScratch : undefined);
+  const tokens = tokensRaw ? inflate(codec, r.bytes(tokensLen), tokensRaw, tokensScratch) : Buffer.alloc(0);
   if (r.remaining !== 0) throw new OutOfBounds('trailing bytes after block sections');
 
   const c = new ByteReader(cols);
@@ -191,9 +193,13 @@ export function decodeBlock(bytes: Buffer, minTs: bigint, maxTs: bigint, count: 
   return block;
 }
 
-function inflate(codec: Codec, packed: Buffer, rawSize: number): Buffer {
+const colsScratch = new Scratch();
+const textScratch = new Scratch();
+const tokensScratch = new Scratch();
+
+function inflate(codec: Codec, packed: Buffer, rawSize: number, scratch: Scratch | undefined): Buffer {
   try {
-    return codec.decompress(packed, rawSize);
+    return codec.decompress(packed, rawSize, scratch);
   } catch (e) {
     throw new OutOfBounds(`${codec.name}: ${(e as Error).message}`);
   }

@@ -4,7 +4,9 @@
  * chosen by `bench/chunk-codec.ts` (see README.md "Compression" for the figures).
  */
 import { gunzipSync, gzipSync } from 'node:zlib';
-import { Compressor, decompress as zstdDecompress } from 'zstd-napi';
+import { Compressor } from 'zstd-napi';
+import zstdBinding from 'zstd-napi/binding.js';
+import type { Scratch } from './bytes.js';
 
 export type CodecName = 'none' | 'gzip' | 'zstd' | 'zstd-dense';
 
@@ -13,8 +15,11 @@ export interface Codec {
   readonly id: number;
   readonly name: CodecName;
   compress(data: Buffer): Buffer;
-  /** Throws when the data does not decompress to exactly `rawSize` bytes. */
-  decompress(data: Buffer, rawSize: number): Buffer;
+  /**
+   * Throws when the data does not decompress to exactly `rawSize` bytes. With `scratch` the
+   * result may live in that reused memory (valid until its next use) instead of a new buffer.
+   */
+  decompress(data: Buffer, rawSize: number, scratch?: Scratch): Buffer;
 }
 
 /**
@@ -58,6 +63,16 @@ const gzip: Codec = {
   decompress: (data, rawSize) => checkSize(gunzipSync(data, { maxOutputLength: Math.max(rawSize, 1) }), rawSize),
 };
 
+/** One decompression context serves every block: decoding is synchronous. */
+let zstdDctx: InstanceType<typeof zstdBinding.DCtx> | undefined;
+
+function zstdDecompress(data: Buffer, rawSize: number, scratch?: Scratch): Buffer {
+  zstdDctx ??= new zstdBinding.DCtx();
+  const out = (scratch ? scratch.get(rawSize) : Buffer.allocUnsafe(rawSize)).subarray(0, rawSize);
+  // The frame says how large its content is; a frame larger than `rawSize` fails here.
+  return checkSize(out.subarray(0, zstdDctx.decompress(out, data)), rawSize);
+}
+
 function zstdCodec(name: keyof typeof ZSTD_PROFILES): Codec {
   let compressor: Compressor | undefined;
   return {
@@ -70,7 +85,7 @@ function zstdCodec(name: keyof typeof ZSTD_PROFILES): Codec {
       }
       return compressor.compress(data);
     },
-    decompress: (data, rawSize) => checkSize(zstdDecompress(data), rawSize),
+    decompress: zstdDecompress,
   };
 }
 
