@@ -10,6 +10,7 @@ import {
   CATEGORIZE_HEADER, EntryPrinter, type EntryExtras, type LabelMap, type OutputMode, type PrintedEntry, commonLabels,
   formatLabels, parseOutputMode, table, useColor,
 } from './output.js';
+import { formatBytes } from './progress.js';
 import { parseDurationFlag, parseIntFlag, parseTimeFlag } from './values.js';
 
 const RANGE_FLAGS = {
@@ -56,6 +57,7 @@ const QUERY_FLAGS = {
   instant: { type: 'boolean', help: 'evaluate a metric query once, at --to (default now), instead of over the range' },
   ...OUTPUT_FLAG,
   quiet: { type: 'boolean', short: 'q', help: 'do not print the labels common to all lines (stderr)' },
+  stats: { type: 'boolean', help: "print the server's processing figures (lines, bytes, time) on stderr" },
   ...CLIENT_FLAGS,
 } as const;
 
@@ -95,10 +97,40 @@ type QueryData =
   | { resultType: 'vector'; result: VectorResult[] }
   | { resultType: 'scalar'; result: [number, string] };
 
+/** The part of Loki's `stats` the `--stats` line reports. */
+interface QuerySummary {
+  totalBytesProcessed?: number;
+  totalLinesProcessed?: number;
+  execTime?: number;
+}
+
 interface QueryResponse {
   status: string;
-  data: QueryData;
+  data: QueryData & { stats?: { summary?: QuerySummary } };
   warnings?: string[];
+}
+
+/** Adds up the summaries of the requests of one query, for `--stats`. */
+class StatsTotal {
+  private bytes = 0;
+  private lines = 0;
+  private seconds = 0;
+  private requests = 0;
+
+  add(summary: QuerySummary | undefined): void {
+    this.requests++;
+    this.bytes += summary?.totalBytesProcessed ?? 0;
+    this.lines += summary?.totalLinesProcessed ?? 0;
+    this.seconds += summary?.execTime ?? 0;
+  }
+
+  line(): string {
+    const rate = this.seconds > 0 ? ` (${formatBytes(Math.round(this.bytes / this.seconds))}/s)` : '';
+    return (
+      `stats: ${this.lines.toLocaleString('en-US')} lines, ${formatBytes(this.bytes)} processed in ` +
+      `${this.seconds.toFixed(3)}s${rate}, ${this.requests} request${this.requests === 1 ? '' : 's'}\n`
+    );
+  }
 }
 
 function parseDirection(value: string): 'forward' | 'backward' {
@@ -122,12 +154,15 @@ export async function query(argv: string[]): Promise<number> {
     step = `${ns / 1_000_000n}ms`;
   }
   const client = new LokiClient({ addr: flags.addr!, tenant: flags.tenant });
+  const stats = new StatsTotal();
   if (flags.instant) {
     // One evaluation at --to (Loki refuses log queries here, with its own message).
     const params = new URLSearchParams({ query: args[0], time: range.end.toString(), direction });
     const res = await client.getJson<QueryResponse>('/loki/api/v1/query', params);
     for (const w of res.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
     if (res.data.resultType !== 'streams') printMetric(res.data, output);
+    stats.add(res.data.stats?.summary);
+    if (flags.stats) process.stderr.write(stats.line());
     return 0;
   }
   const printer = new EntryPrinter(process.stdout, output, useColor(process.stdout));
@@ -142,9 +177,10 @@ export async function query(argv: string[]): Promise<number> {
     const res = await client.getJson<QueryResponse>('/loki/api/v1/query_range', params, CATEGORIZE_HEADER);
     if (first) for (const w of res.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
     const data = res.data;
+    stats.add(data.stats?.summary);
     if (data.resultType !== 'streams') {
       printMetric(data, output);
-      return 0;
+      break;
     }
     if (first && output === 'default') {
       const common = commonLabels(data.result.map((r) => r.stream));
@@ -154,6 +190,7 @@ export async function query(argv: string[]): Promise<number> {
     first = false;
     for (const e of pager.accept(data.result, want)) printer.print(e);
   }
+  if (flags.stats) process.stderr.write(stats.line());
   return 0;
 }
 

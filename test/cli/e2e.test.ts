@@ -119,6 +119,8 @@ describe('demo and query', () => {
     expect(rows.map((l) => l.split(/\s+/)[0]).sort()).toEqual(['gateway', 'inventory', 'notification', 'order', 'payment', 'product']);
     const values = rows.map((l) => Number(l.split(/\s+/)[1]));
     expect(values).toEqual([...values].sort((a, b) => b - a));
+    const withStats = await run(['query', '--addr', server.url, '--instant', '--stats', 'sum(count_over_time({app="order"}[1h]))']);
+    expect(withStats.stderr).toMatch(/^stats: [\d,]+ lines, [\d.]+ [KM]iB processed in [\d.]+s.*, 1 request\n$/);
     const log = await run(['query', '--addr', server.url, '--instant', '{app="order"}']);
     expect(log.code).toBe(2);
     expect(log.stderr).toMatch(/^logstore query: log queries are not supported as an instant query type/);
