@@ -11,6 +11,8 @@ interface Addr {
   /** 32 or 128. */
   readonly bits: number;
   readonly value: bigint;
+  /** IPv6 zone (`fe80::1%eth0`); addresses found in text never have one. */
+  readonly zone: string;
 }
 
 type IPMatcher =
@@ -115,17 +117,20 @@ function parseIPv6(input: string): bigint | undefined {
   return v;
 }
 
-/** Go's `netip.ParseAddr` (the first `.` or `:` decides the family). */
+/** Go's `netip.ParseAddr` (the first `.` or `:` decides the family; IPv6 may have a zone). */
 function parseAddr(s: string): Addr | undefined {
   for (let i = 0; i < s.length; i++) {
     const c = s[i];
     if (c === '.') {
       const v = parseIPv4(s);
-      return v === undefined ? undefined : { bits: 32, value: BigInt(v) };
+      return v === undefined ? undefined : { bits: 32, value: BigInt(v), zone: '' };
     }
     if (c === ':') {
-      const v = parseIPv6(s);
-      return v === undefined ? undefined : { bits: 128, value: v };
+      const pct = s.indexOf('%');
+      const zone = pct < 0 ? '' : s.slice(pct + 1);
+      if (pct >= 0 && zone === '') return undefined;
+      const v = parseIPv6(pct < 0 ? s : s.slice(0, pct));
+      return v === undefined ? undefined : { bits: 128, value: v, zone };
     }
     if (c === '%') return undefined;
   }
@@ -134,14 +139,15 @@ function parseAddr(s: string): Addr | undefined {
 
 function compareAddr(a: Addr, b: Addr): number {
   if (a.bits !== b.bits) return a.bits - b.bits;
-  return a.value < b.value ? -1 : a.value > b.value ? 1 : 0;
+  if (a.value !== b.value) return a.value < b.value ? -1 : 1;
+  return a.zone < b.zone ? -1 : a.zone > b.zone ? 1 : 0;
 }
 
 function parsePrefix(s: string): IPMatcher | undefined {
   const slash = s.lastIndexOf('/');
   if (slash < 0) return undefined;
   const addr = parseAddr(s.slice(0, slash));
-  if (!addr) return undefined;
+  if (!addr || addr.zone !== '') return undefined;
   const bitsText = s.slice(slash + 1);
   // Go rejects signs and leading zeros in the prefix length.
   if (!/^(?:0|[1-9][0-9]*)$/.test(bitsText)) return undefined;
@@ -150,14 +156,15 @@ function parsePrefix(s: string): IPMatcher | undefined {
   return { kind: 'prefix', addr, prefixBits };
 }
 
+/** go4.org/netipx `ParseIPRange`: zones are dropped, both ends of one family, from ≤ to. */
 function parseRange(s: string): IPMatcher | undefined {
   const dash = s.indexOf('-');
   if (dash < 0) return undefined;
   const from = parseAddr(s.slice(0, dash));
   const to = parseAddr(s.slice(dash + 1));
-  if (!from || !to) return undefined;
-  if (compareAddr(to, from) < 0) return undefined;
-  return { kind: 'range', from, to };
+  if (!from || !to || from.bits !== to.bits) return undefined;
+  if (to.value < from.value) return undefined;
+  return { kind: 'range', from: { ...from, zone: '' }, to: { ...to, zone: '' } };
 }
 
 function contains(m: IPMatcher, ip: Addr): boolean {
@@ -170,8 +177,7 @@ function contains(m: IPMatcher, ip: Addr): boolean {
       return m.addr.value >> shift === ip.value >> shift;
     }
     case 'range':
-      // A range whose ends are of different families parses but contains nothing.
-      return m.from.bits === m.to.bits && compareAddr(m.from, ip) <= 0 && compareAddr(ip, m.to) <= 0;
+      return compareAddr(m.from, ip) <= 0 && compareAddr(ip, m.to) <= 0;
   }
 }
 

@@ -57,16 +57,17 @@ export interface Pipeline {
   readonly blockFilter: BlockFilterFn | undefined;
 }
 
+/** The line filters of one segment, ANDed. */
 class LineFilterGroup implements Stage {
-  constructor(readonly test: LineTest) {}
+  constructor(private readonly test: LineTest) {}
   process(_ts: Nanos, line: string): string | undefined {
     return this.test.test(line) ? line : undefined;
   }
 }
 
-/** Loki's reordering: the stages in execution order, line filters grouped per segment. */
 type OtherStageNode = Exclude<StageNode, LineFilterStage>;
 
+/** Loki's reordering: the stages in execution order, line filters grouped per segment. */
 export function reorderStages(stages: readonly StageNode[]): (OtherStageNode | LineFilterStage[])[] {
   const result: (OtherStageNode | LineFilterStage[])[] = [];
   let lineFilters: LineFilterStage[] = [];
