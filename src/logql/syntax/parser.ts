@@ -65,18 +65,19 @@ function arrangeByPrecedence<N, O>(
 ): N {
   const values: N[] = [operands[0]];
   const pending: O[] = [];
-  const reduce = () => {
-    const right = values.pop()!;
-    const left = values.pop()!;
-    values.push(combine(pending.pop()!, left, right));
-  };
-  for (let i = 0; i < ops.length; i++) {
-    const [leftPower] = powers(ops[i]);
-    while (pending.length > 0 && powers(pending[pending.length - 1])[1] > leftPower) reduce();
-    pending.push(ops[i]);
-    values.push(operands[i + 1]);
+  for (let i = 0; i <= ops.length; i++) {
+    // At the end of the chain every pending operator is applied.
+    const leftPower = i < ops.length ? powers(ops[i])[0] : -Infinity;
+    while (pending.length > 0 && powers(pending[pending.length - 1])[1] > leftPower) {
+      const right = values.pop()!;
+      const left = values.pop()!;
+      values.push(combine(pending.pop()!, left, right));
+    }
+    if (i < ops.length) {
+      pending.push(ops[i]);
+      values.push(operands[i + 1]);
+    }
   }
-  while (pending.length > 0) reduce();
   return values[0];
 }
 
@@ -180,7 +181,9 @@ class LogQLParser extends EmbeddedActionsParser {
       });
     });
     return this.ACTION(() =>
-      arrangeByPrecedence(operands, ops, (o) => binaryPowers(o.op), (o, l, r) => B.binary(o.op, o.returnBool, o.matching, l, r)),
+      ops.length === 0
+        ? operands[0]
+        : arrangeByPrecedence(operands, ops, (o) => binaryPowers(o.op), (o, l, r) => B.binary(o.op, o.returnBool, o.matching, l, r)),
     );
   });
 
