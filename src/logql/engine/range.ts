@@ -55,6 +55,31 @@ class SeriesBuffer {
     this.sorted = true;
   }
 
+  /**
+   * For a series read out of order whose function ignores order: drops samples at or before
+   * `start` (keeping the rest in place) and copies those inside (start, end] to `into`. One pass
+   * instead of a sort.
+   */
+  gather(start: number, end: number, into: { ts: number[]; values: number[] }): void {
+    const ts = this.ts, values = this.values;
+    into.ts.length = 0;
+    into.values.length = 0;
+    let kept = this.head;
+    for (let i = this.head; i < ts.length; i++) {
+      const t = ts[i];
+      if (t <= start) continue;
+      if (t <= end) {
+        into.ts.push(t);
+        into.values.push(values[i]);
+      }
+      ts[kept] = t;
+      values[kept] = values[i];
+      kept++;
+    }
+    ts.length = kept;
+    values.length = kept;
+  }
+
   /** Drops samples at or before `start`; compacts now and then so the arrays stay small. */
   evict(start: number): void {
     const ts = this.ts;
@@ -150,6 +175,10 @@ export class RangeAggregationEvaluator implements StepEvaluator {
   private base = 0n;
   private batches: EntryBatches | undefined;
   private exhausted = false;
+  /** Whether the function depends on sample order (then out-of-order series are sorted). */
+  private readonly timeOrdered: boolean;
+  private readonly window: Window = { ts: [], values: [], lo: 0, hi: 0, start: 0, end: 0 };
+  private readonly scratch = { ts: [] as number[], values: [] as number[] };
   /** Relative time before which every entry is in the buffers. */
   private loadedUntil = -Infinity;
   private readCount = 0;
@@ -174,6 +203,7 @@ export class RangeAggregationEvaluator implements StepEvaluator {
     this.rangeSeconds = this.rangeNs / 1e9;
     this.byteValues = expr.op === 'bytes_over_time' || expr.op === 'bytes_rate';
     this.errorsAreResults = preservesErrors(expr);
+    this.timeOrdered = expr.op === 'first_over_time' || expr.op === 'last_over_time' || expr.op === 'rate_counter';
   }
 
   private async open(): Promise<void> {
@@ -279,23 +309,33 @@ export class RangeAggregationEvaluator implements StepEvaluator {
   private evaluate(start: number, end: number): Vector {
     const { op, param } = this.expr;
     const out: Vector = [];
-    const w: Window = { ts: [], values: [], lo: 0, hi: 0, start, end };
+    const w = this.window;
+    w.start = start;
+    w.end = end;
     for (const buf of this.series.values()) {
-      if (!buf.sorted) buf.sort();
-      buf.evict(start);
-      let hi = buf.ts.length;
-      // Samples after the window end (read ahead by the slice) stay for later steps.
-      if (hi > buf.head && buf.ts[hi - 1] > end) hi = upperBound(buf.ts, buf.head, hi, end);
-      if (hi === buf.head) {
+      if (!buf.sorted && this.timeOrdered) buf.sort();
+      if (buf.sorted) {
+        buf.evict(start);
+        let hi = buf.ts.length;
+        // Samples after the window end (read ahead by the slice) stay for later steps.
+        if (hi > buf.head && buf.ts[hi - 1] > end) hi = upperBound(buf.ts, buf.head, hi, end);
+        w.ts = buf.ts;
+        w.values = buf.values;
+        w.lo = buf.head;
+        w.hi = hi;
+      } else {
+        buf.gather(start, end, this.scratch);
+        w.ts = this.scratch.ts;
+        w.values = this.scratch.values;
+        w.lo = 0;
+        w.hi = this.scratch.ts.length;
+      }
+      if (w.hi === w.lo) {
         if (buf.head === buf.ts.length) this.series.delete(buf.key);
         continue;
       }
       if (buf.errorType !== undefined && !this.errorsAreResults) throw pipelineError(buf.labels, buf.errorType);
       if (op === 'absent_over_time') return [];
-      w.ts = buf.ts;
-      w.values = buf.values;
-      w.lo = buf.head;
-      w.hi = hi;
       out.push({ labels: buf.labels, key: buf.key, value: evalRangeFunction(op, w, this.rangeSeconds, param) });
     }
     if (op === 'absent_over_time') {
