@@ -35,7 +35,7 @@ export const PUSH: CommandSpec<typeof PUSH_FLAGS> = {
   summary: 'Read lines from stdin or files and push them to the server (protobuf + snappy, like Promtail).',
   details:
     'Each line becomes one entry stamped with the time it was read. Lines from a file carry an extra\n' +
-    "filename label with the file's absolute path. Without FILE (or with -) lines come from stdin.\n" +
+    "filename label with the file's absolute path. Stdin (no FILE, or -) is read first, then the files.\n" +
     'Batches are retried on 429, 5xx and connection errors with backoff (500ms doubling to 5m).\n' +
     'With --follow the files are tailed until Ctrl-C: rotation and truncation are handled, and the\n' +
     'position reached in each file is saved once the server acknowledged it, to resume after a restart.',
@@ -79,10 +79,11 @@ export async function push(argv: string[]): Promise<number> {
     throw new UsageError('--follow needs one or more files (stdin cannot be followed)');
   }
   const client = new LokiClient({ addr: flags.addr!, tenant: flags.tenant });
-  const sources = files.map((f) => {
-    const file = path.resolve(f);
-    return { file, labels: parseStreamLabels(flags.labels!, [{ name: 'filename', value: file }]) };
-  });
+  // A file named twice is read once.
+  const sources = [...new Set(files.map((f) => path.resolve(f)))].map((file) => ({
+    file,
+    labels: parseStreamLabels(flags.labels!, [{ name: 'filename', value: file }]),
+  }));
   const batchBytes = parseSizeFlag('batch-size', flags['batch-size']!);
   const batchWaitMs = Number(parseDurationFlag('batch-wait', flags['batch-wait']!) / 1_000_000n);
   const maxRetries = parseIntFlag('max-retries', flags['max-retries']!);
@@ -115,14 +116,13 @@ export async function push(argv: string[]): Promise<number> {
   const interrupt = new AbortController();
   const dispose = onInterrupt(() => interrupt.abort(), 'the lines not yet sent are lost');
   try {
-    const inputs = args.length === 0 ? ['-'] : args;
-    for (const a of inputs) {
+    // stdin (once, wherever `-` appears, or alone without files), then the files in order.
+    if (args.length === 0 || args.includes('-')) {
+      await pushStream(process.stdin, baseLabels, pusher, clock, interrupt.signal);
+    }
+    for (const src of sources) {
       if (interrupt.signal.aborted) break;
-      if (a === '-') await pushStream(process.stdin, baseLabels, pusher, clock, interrupt.signal);
-      else {
-        const src = sources.find((s) => s.file === path.resolve(a))!;
-        await pushStream(createReadStream(src.file), src.labels, pusher, clock, interrupt.signal);
-      }
+      await pushStream(createReadStream(src.file), src.labels, pusher, clock, interrupt.signal);
     }
     await pusher.close();
   } finally {
