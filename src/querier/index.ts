@@ -277,6 +277,8 @@ class SelectionBatches implements EntryBatches {
   /** Where the next slice starts (forward) or ends (backward). */
   private edge: Nanos;
   private current: EntryIterator | undefined;
+  /** Chunks being fetched: the current batch and the prefetched next one. */
+  private readonly fetching = new Map<StreamChunkRef, Promise<MemChunk>>();
   private readonly blockFilter: BlockFilter;
   private readonly countMemoryEntry: (e: LogEntry) => void;
 
@@ -379,6 +381,16 @@ class SelectionBatches implements EntryBatches {
     return { bound, streams: out };
   }
 
+  /** The chunk of a ref, fetched at most once (a prefetch may have started it). */
+  private fetch(r: StreamChunkRef): Promise<MemChunk> {
+    let p = this.fetching.get(r);
+    if (p === undefined) {
+      p = this.store.fetchChunks([r.ref]).then((c) => c[0]);
+      this.fetching.set(r, p);
+    }
+    return p;
+  }
+
   /**
    * Fetches the chunks the slice up to `target` needs, at most `chunksPerBatch` of them (plus
    * any that start at the same instant as the last, so that the slice makes progress).
@@ -396,9 +408,12 @@ class SelectionBatches implements EntryBatches {
       take.push(this.pending.shift()!);
     }
     if (take.length === 0) return;
-    const chunks = await this.store.fetchChunks(take.map((t) => t.ref));
+    const chunks = await Promise.all(take.map((t) => this.fetch(t)));
+    // Read the next batch from disk while this one is decoded and scanned.
+    for (let i = 0; i < this.chunksPerBatch && i < this.pending.length; i++) this.fetch(this.pending[i]).catch(() => {});
     const { from, through, direction, stats } = this.req;
     for (let i = 0; i < chunks.length; i++) {
+      this.fetching.delete(take[i]);
       stats.chunksRead++;
       stats.compressedBytes += take[i].ref.size;
       const s = this.sourcesOf(take[i].stream);
@@ -417,6 +432,7 @@ class SelectionBatches implements EntryBatches {
     }
     this.streams.clear();
     this.pending = [];
+    this.fetching.clear();
   }
 }
 
