@@ -168,14 +168,13 @@ function byteCondition(stage: LineFilterStage): ByteCondition | undefined {
   return undefined;
 }
 
-/** A copy of the block's bytes with ASCII letters lowered (UTF-8 multi-byte units are never ASCII). */
-function asciiLowered(lines: Buffer): Buffer {
-  const out = Buffer.allocUnsafe(lines.length);
-  for (let i = 0; i < lines.length; i++) {
-    const b = lines[i];
-    out[i] = b >= 0x41 && b <= 0x5a ? b + 0x20 : b;
-  }
-  return out;
+/**
+ * The block's bytes as a Latin-1 string, lowered: one character per byte, so string indexes
+ * are byte offsets. Lowering also maps bytes 0xC0–0xDE to 0xE0–0xFE, but those are never
+ * ASCII, and the needles are ASCII, so no match appears or disappears.
+ */
+function loweredLatin1(lines: Buffer): string {
+  return lines.toString('latin1').toLowerCase();
 }
 
 /** Index of the entry holding byte `pos`: the last `i` with `offsets[i] <= pos`. */
@@ -190,8 +189,11 @@ function entryAt(offsets: Uint32Array, length: number, pos: number): number {
   return lo;
 }
 
-/** Sets `hits[i] = 1` for each entry whose line contains `needle` (the match may not span lines). */
-function markContaining(block: BlockLines, lines: Buffer, needle: Buffer, hits: Uint8Array): void {
+/**
+ * Sets `hits[i] = 1` for each entry whose line contains `needle` (the match may not span
+ * lines). `lines` is the block's bytes, or their lowered Latin-1 string with a string needle.
+ */
+function markContaining(block: BlockLines, lines: Buffer | string, needle: Buffer | string, hits: Uint8Array): void {
   const { lineOffsets, length } = block;
   if (needle.length === 0) {
     hits.fill(1);
@@ -200,7 +202,7 @@ function markContaining(block: BlockLines, lines: Buffer, needle: Buffer, hits: 
   let from = lineOffsets[0];
   const end = lineOffsets[length];
   while (from < end) {
-    const pos = lines.indexOf(needle, from);
+    const pos = typeof lines === 'string' ? lines.indexOf(needle as string, from) : lines.indexOf(needle, from);
     if (pos < 0 || pos + needle.length > end) return;
     const i = entryAt(lineOffsets, length, pos);
     if (pos + needle.length <= lineOffsets[i + 1]) {
@@ -224,11 +226,15 @@ export function buildBlockFilter(leading: readonly LineFilterStage[]): BlockFilt
     if (n === 0) return undefined;
     const mask = new Uint8Array(n).fill(1);
     const hits = new Uint8Array(n);
-    let lowered: Buffer | undefined;
+    let lowered: string | undefined;
     for (const c of conditions) {
       hits.fill(0);
-      const haystack = c.caseInsensitive ? (lowered ??= asciiLowered(block.lines)) : block.lines;
-      for (const needle of c.anyOf) markContaining(block, haystack, needle, hits);
+      if (c.caseInsensitive) {
+        lowered ??= loweredLatin1(block.lines);
+        for (const needle of c.anyOf) markContaining(block, lowered, needle.toString('latin1'), hits);
+      } else {
+        for (const needle of c.anyOf) markContaining(block, block.lines, needle, hits);
+      }
       for (let i = 0; i < n; i++) if ((hits[i] === 1) === c.negated) mask[i] = 0;
     }
     return mask;
