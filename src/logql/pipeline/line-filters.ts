@@ -177,18 +177,6 @@ function loweredLatin1(lines: Buffer): string {
   return lines.toString('latin1').toLowerCase();
 }
 
-/** Index of the entry holding byte `pos`: the last `i` with `offsets[i] <= pos`. */
-function entryAt(offsets: Uint32Array, length: number, pos: number): number {
-  let lo = 0;
-  let hi = length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >>> 1;
-    if (offsets[mid] <= pos) lo = mid;
-    else hi = mid - 1;
-  }
-  return lo;
-}
-
 /**
  * Sets `hits[i] = 1` for each entry whose line contains `needle` (the match may not span
  * lines). `lines` is the block's bytes, or their lowered Latin-1 string with a string needle.
@@ -199,12 +187,14 @@ function markContaining(block: BlockLines, lines: Buffer | string, needle: Buffe
     hits.fill(1);
     return;
   }
-  let from = lineOffsets[0];
   const end = lineOffsets[length];
+  let from = lineOffsets[0];
+  // Matches come in increasing order, so the entry cursor only moves forward.
+  let i = 0;
   while (from < end) {
     const pos = typeof lines === 'string' ? lines.indexOf(needle as string, from) : lines.indexOf(needle, from);
     if (pos < 0 || pos + needle.length > end) return;
-    const i = entryAt(lineOffsets, length, pos);
+    while (lineOffsets[i + 1] <= pos) i++;
     if (pos + needle.length <= lineOffsets[i + 1]) {
       hits[i] = 1;
       from = lineOffsets[i + 1];

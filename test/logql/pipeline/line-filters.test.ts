@@ -143,6 +143,8 @@ describe('block prefilter', () => {
 
   it('never matches across two lines', () => {
     expect(mask('{app="a"} |= "bc"', ['ab', 'cd', 'xbc'])).toEqual([0, 0, 1]);
+    expect(mask('{app="a"} |= "b"', ['', 'abb', '', 'b', ''])).toEqual([0, 1, 0, 1, 0]);
+    expect(mask('{app="a"} |= "aa"', ['a', 'a', 'aa'])).toEqual([0, 0, 1]);
   });
 
   it('uses a regex\'s required literal as a necessary condition', () => {
