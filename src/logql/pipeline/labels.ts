@@ -62,6 +62,8 @@ export interface EntryCheck {
  */
 export class ParserHints {
   private readonly requiredList: readonly string[];
+  /** How many names `required` lists (0 when every key is wanted). */
+  readonly requiredCount: number;
 
   constructor(
     readonly required: ReadonlySet<string> | undefined,
@@ -69,6 +71,7 @@ export class ParserHints {
     readonly earlyChecks?: ReadonlyMap<string, EntryCheck>,
   ) {
     this.requiredList = required ? [...required] : [];
+    this.requiredCount = this.requiredList.length;
   }
 
   static readonly ALL = new ParserHints(undefined, false);
@@ -82,10 +85,6 @@ export class ParserHints {
     if (this.required === undefined) return true;
     for (const name of this.requiredList) if (name.startsWith(prefix)) return true;
     return false;
-  }
-
-  get requiredCount(): number {
-    return this.requiredList.length;
   }
 }
 
