@@ -73,6 +73,8 @@ export class Pusher {
   private timer: NodeJS.Timeout | undefined;
   /** Settles when the send in flight is done; every send waits for it, which keeps order. */
   private chain: Promise<void> = Promise.resolve();
+  /** The delivery of the batch flushed last. */
+  private lastSent: Promise<void> = Promise.resolve();
   private failure: Error | undefined;
   /** Until the server answered once, an unreachable address is a mistake, not an outage. */
   private reachedServer = false;
@@ -95,15 +97,20 @@ export class Pusher {
   }
 
   /**
-   * Adds one entry. Returns a promise only when the batch was full and had to be sent first;
-   * callers await it, which is the back-pressure that keeps memory bounded. Hot path: no
-   * allocation besides the entry itself.
+   * Adds one entry. Returns a promise only when the batch was full and went out; callers
+   * await it, which is the back-pressure that keeps memory bounded. Hot path: no allocation
+   * besides the entry itself.
    */
   add(labels: string, tsNs: bigint, line: string): Promise<void> | undefined {
     if (this.failure) throw this.failure;
     const size = Buffer.byteLength(line);
     let pending: Promise<void> | undefined;
-    if (this.batch.lines > 0 && this.batch.bytes + size > this.batchBytes) pending = this.flush();
+    if (this.batch.lines > 0 && this.batch.bytes + size > this.batchBytes) {
+      // The full batch goes out while the next one fills; the caller waits only for the batch
+      // before it, so at most one batch is in flight and one is being filled.
+      pending = this.lastSent;
+      this.flush();
+    }
     const b = this.batch;
     let stream = b.streams.get(labels);
     if (!stream) {
@@ -138,6 +145,7 @@ export class Pusher {
     const sent = this.chain.then(() => this.deliver(batch));
     // The next batch waits for this one however it ended; its failure reaches callers via `sent`.
     this.chain = sent.catch(() => {});
+    this.lastSent = sent;
     return sent;
   }
 
