@@ -105,10 +105,13 @@ function isTrivial(f: LineFilterStage): boolean {
   return f.op === '|=' && f.operands.length === 1 && !f.operands[0].ip && f.operands[0].match === '';
 }
 
-/** Wraps a build failure the way Loki reports it: `stage '<stage>' : <error>`. */
-function stageError(node: StageNode, e: unknown): never {
+/**
+ * Wraps a build failure the way Loki reports it: `stage '<stage>' : <error>`, where a line
+ * filter's stage is the whole run of line filters Loki merged it into.
+ */
+function stageError(nodes: readonly StageNode[], e: unknown): never {
   const msg = e instanceof Error ? e.message : String(e);
-  throw new LokiError('parse_error', `parse error : stage '${printStage(node)}' : ${msg}`);
+  throw new LokiError('parse_error', `parse error : stage '${nodes.map(printStage).join(' ')}' : ${msg}`);
 }
 
 function compileStage(s: OtherStageNode): Stage {
@@ -149,7 +152,7 @@ export function compileStages(stages: readonly StageNode[]): Stage[] {
         try {
           tests.push(compileLineFilter(f));
         } catch (e) {
-          stageError(f, e);
+          stageError(item, e);
         }
       }
       if (tests.length > 0) out.push(new LineFilterGroup(allOf(tests)));
@@ -158,7 +161,7 @@ export function compileStages(stages: readonly StageNode[]): Stage[] {
     try {
       out.push(compileStage(item));
     } catch (e) {
-      stageError(item, e);
+      stageError([item], e);
     }
   }
   return out;

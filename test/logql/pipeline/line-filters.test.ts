@@ -108,6 +108,15 @@ describe('build errors', () => {
     );
   });
 
+  it('names the whole run of line filters Loki merged, as Loki does', () => {
+    const stages: Stage[] = [
+      { type: 'lineFilter', op: '|=', operands: [{ match: 'a', ip: false }] },
+      { type: 'json', extractions: [] },
+      { type: 'lineFilter', op: '|~', operands: [{ match: '(', ip: false }] },
+    ];
+    expect(() => buildPipeline(stages)).toThrow('parse error : stage \'|= "a" |~ "("\' : error parsing regexp');
+  });
+
   it('rejects ip() with a regex operator and bad ip patterns', () => {
     expect(() => buildPipeline(stagesOf('|~', '10.0.0.1', true))).toThrow(/ip: invalid operation$/);
     expect(() => buildPipeline(stagesOf('|=', 'not-an-ip', true))).toThrow(/ip: invalid pattern: "not-an-ip"$/);
