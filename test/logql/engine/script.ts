@@ -25,7 +25,7 @@
  * An expected block that is empty (or the single word `empty`) means an empty result.
  * Values: numbers, `NaN`, `+Inf`, `-Inf`; `_` is a step without a point.
  */
-import { type LabelPair, type Labels, normalizeLabels, parseGoDuration, parseLabelString } from '../../../src/core/index.js';
+import { type LabelPair, type Labels, parseGoDuration, parseLabelString } from '../../../src/core/index.js';
 
 /** 2024-05-01T00:00:00Z: every script time is relative to it. */
 export const T0 = 1_714_521_600_000_000_000n;
@@ -105,9 +105,10 @@ function takeBraces(s: string, where: string): [string, string] {
   fail(where, `unterminated label set in ${JSON.stringify(s)}`);
 }
 
+/** A label set as written: sorted, empty values kept (pipelines can produce them, spec §10.8). */
 export function parseLabels(text: string, where: string): Labels {
   try {
-    return normalizeLabels(parseLabelString(text));
+    return parseLabelString(text).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   } catch (e) {
     fail(where, `bad labels ${text}: ${(e as Error).message}`);
   }
