@@ -67,3 +67,15 @@ describe('label set keys', () => {
     }
   });
 });
+
+describe('requiredLabels', () => {
+  it('narrows parsers to the required names plus what stages read', () => {
+    const narrowed = buildPipeline(logQuery('{app="a"} | json').stages, { requiredLabels: new Set(['a']) });
+    const sp = narrowed.forStream(labelsFromRecord({ app: 'a' }));
+    expect(labelsToRecord(sp.process(1n, '{"a":"1","b":"2","c":"3"}', [])!.labels)).toEqual({ app: 'a', a: '1' });
+    const filtered = buildPipeline(logQuery('{app="a"} | json | b="2"').stages, { requiredLabels: new Set(['a']) });
+    const fp = filtered.forStream(labelsFromRecord({ app: 'a' }));
+    expect(labelsToRecord(fp.process(1n, '{"a":"1","b":"2","c":"3"}', [])!.labels)).toEqual({ app: 'a', a: '1', b: '2' });
+    expect(fp.process(1n, '{"a":"1","b":"3"}', [])).toBeUndefined();
+  });
+});
