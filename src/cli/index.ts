@@ -42,14 +42,32 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`logstore: unknown command '${command}' (see 'logstore --help')\n`);
     return EXIT_USAGE;
   }
+  if (command !== 'serve') {
+    // A client command reports even an error from a callback as one line (the server keeps
+    // Node's full report: its operators want the stack).
+    const die = (e: unknown) => {
+      report(command, e);
+      process.exit(EXIT_FAILURE);
+    };
+    process.on('uncaughtException', die);
+    process.on('unhandledRejection', die);
+  }
   try {
     return await run(rest);
   } catch (e) {
-    const message = (e as Error).message?.split('\n')[0] || String(e);
-    process.stderr.write(`logstore ${command}: ${message}\n`);
+    report(command, e);
     if (e instanceof CliError) return e.exitCode;
     // The shared vocabulary's client errors (a bad config file, say) are bad input too.
     if (isLokiError(e) && e.status < 500) return EXIT_USAGE;
     return EXIT_FAILURE;
+  }
+}
+
+/** One line on stderr; the stack too when LOGSTORE_DEBUG is set (and the error is not ours). */
+function report(command: string, e: unknown): void {
+  const message = (e as Error)?.message?.split('\n')[0] || String(e);
+  process.stderr.write(`logstore ${command}: ${message}\n`);
+  if (process.env.LOGSTORE_DEBUG && !(e instanceof CliError) && (e as Error)?.stack) {
+    process.stderr.write(`${(e as Error).stack}\n`);
   }
 }
