@@ -5,7 +5,7 @@
  * - setting a parsed label removes a metadata label of the same name, and a metadata label
  *   is not set over a parsed one; stream labels are hidden by either;
  * - parsers rename a key that exists as a stream label or metadata to `<key>_extracted`
- *   (they do that themselves, through `baseHas`/`hasMetadata`), and skip a key this entry
+ *   (they do that themselves, through `conflicts`), and skip a key this entry
  *   already extracted (`isExtracted`: the first occurrence wins, across all parsers).
  *
  * One builder serves one stream and is reset per entry: the hot path reuses its arrays and
@@ -237,16 +237,10 @@ export class LabelsBuilder {
     }
   }
 
-  /** Whether the stream itself has the label (deleted or not: Loki's `BaseHas`). */
-  baseHas(name: string): boolean {
-    return this.baseMap.has(name);
-  }
-
-  hasMetadata(name: string): boolean {
-    return this.metaNames.indexOf(name) >= 0;
-  }
-
-  /** True when parsers must rename `name` to `name_extracted`. */
+  /**
+   * True when parsers must rename `name` to `name_extracted`: the stream has it (deleted or
+   * not, as Loki's `BaseHas`) or the entry's metadata does.
+   */
   conflicts(name: string): boolean {
     return this.baseMap.has(name) || this.metaNames.indexOf(name) >= 0;
   }
