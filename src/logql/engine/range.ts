@@ -18,8 +18,9 @@ const ERROR_LABEL = '__error__';
 
 /**
  * Samples of one series. A slice delivers each stream's entries on its own, so a series fed by
- * several streams (or by a stream whose blocks overlap) receives them out of order: it is sorted
- * before it is evaluated. `head` is the first sample still inside the window.
+ * several streams (or by a stream whose blocks overlap) receives them out of order: it is then
+ * sorted for the functions that depend on order, and scanned in one pass for the others.
+ * `head` is the first sample still inside the window.
  */
 class SeriesBuffer {
   ts: number[] = [];
@@ -95,7 +96,7 @@ class SeriesBuffer {
 }
 
 /** Loki's text for an `__error__` that reaches a metric result (spec §7.8). */
-export function pipelineError(labels: Labels, errorType: string): LokiError {
+function pipelineError(labels: Labels, errorType: string): LokiError {
   const metric = canonicalLabels(labels);
   return new LokiError(
     'bad_request',
@@ -110,7 +111,7 @@ export function pipelineError(labels: Labels, errorType: string): LokiError {
  * Labels of `absent_over_time`'s sample: the selector's `=` matchers, minus any name that is
  * also matched another way or twice (spec §8.1).
  */
-export function absentLabels(matchers: readonly LabelMatcher[]): Labels {
+function absentLabels(matchers: readonly LabelMatcher[]): Labels {
   const out = new Map<string, string>();
   const dropped = new Set<string>();
   for (const m of matchers) {
@@ -146,7 +147,10 @@ function preservesErrors(expr: RangeAggregationExpr): boolean {
   return unwrap !== undefined && unwrap.postFilters.some(selectsErrors);
 }
 
-/** Whether the selection can skip the pipeline: no stage, no unwrap, value 1 or line bytes. */
+/**
+ * Whether samples need the pipeline's extractor; without stages or unwrap a sample is 1 (or the
+ * line's bytes) with the stream's labels, which the evaluator makes itself from the block.
+ */
 function needsExtractor(expr: RangeAggregationExpr): boolean {
   return expr.range.selector.stages.length > 0 || expr.range.unwrap !== undefined;
 }
