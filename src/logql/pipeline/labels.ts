@@ -103,6 +103,12 @@ export class LabelSetCache {
   private lookups = 0;
   private hits = 0;
   private bypassLeft = 0;
+  private streams = 0;
+
+  /** A short id for a stream's builder, standing for its stream labels in cache keys. */
+  nextStreamId(): number {
+    return this.streams++;
+  }
 
   /** Whether to look the next result up at all. */
   active(): boolean {
@@ -175,6 +181,8 @@ export class LabelsBuilder {
   private scratch: LabelPair[] = [];
   private scratchCategory: number[] = [];
   private baseGroupResult: LabelSet | undefined;
+  /** This stream in cache keys. */
+  private readonly streamId: string;
 
   constructor(
     readonly base: Labels,
@@ -183,6 +191,7 @@ export class LabelsBuilder {
   ) {
     this.baseMap = new Map(base.map((l) => [l.name, l.value]));
     this.baseResult = labelSetOf(base);
+    this.streamId = `${cache.nextStreamId()}`;
   }
 
   reset(): void {
@@ -378,22 +387,23 @@ export class LabelsBuilder {
     return this.metaNames.indexOf(name) < 0 && this.findParsed(name) < 0;
   }
 
-  /** A key for the result cache: every visible label with its category, built without objects. */
+  /**
+   * A key for the result cache, built without objects: the stream (its visible labels follow
+   * from the stream, the deletions and the names metadata and parsed labels take over), then
+   * every metadata and parsed label with its value, then the error pair.
+   */
   private signature(): string {
-    let sig = 'R';
-    for (let i = 0; i < this.base.length; i++) {
-      const { name, value } = this.base[i];
-      if (this.baseVisible(name)) sig += `${CATEGORY_STREAM}${name.length}:${name}${value.length}:${value}`;
-    }
+    let sig = this.streamId;
+    for (let i = 0; i < this.deleted.length; i++) sig += `D${this.deleted[i].length}:${this.deleted[i]}`;
     for (let i = 0; i < this.metaNames.length; i++) {
       const name = this.metaNames[i];
       const value = this.metaValues[i];
-      sig += `${CATEGORY_METADATA}${name.length}:${name}${value.length}:${value}`;
+      sig += `M${name.length}:${name}${value.length}:${value}`;
     }
     for (let i = 0; i < this.parsedNames.length; i++) {
       const name = this.parsedNames[i];
       const value = this.parsedValues[i];
-      sig += `${CATEGORY_PARSED}${name.length}:${name}${value.length}:${value}`;
+      sig += `P${name.length}:${name}${value.length}:${value}`;
     }
     return `${sig}E${this.err.length}:${this.err}${this.errDetails}`;
   }

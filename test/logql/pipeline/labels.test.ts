@@ -54,6 +54,16 @@ describe('pipelines', () => {
     const b = p.forStream(labelsFromRecord({ app: 'b' }));
     expect(b.process(1n, 'app=x', [])!.labelsKey).toBe('{app="b", app_extracted="x"}');
     expect(a.process(1n, 'k=x', [])!.labelsKey).toBe('{app="a", k="x"}');
+    // The same parsed labels on another stream are another label set.
+    expect(b.process(2n, 'k=x', [])!.labelsKey).toBe('{app="b", k="x"}');
+    expect(a.process(3n, 'k=x', [])!.labelsKey).toBe('{app="a", k="x"}');
+  });
+
+  it('tells entries apart by what they delete and override', () => {
+    const p = buildPipeline(logQuery('{app="a"} | logfmt | drop env="p"').stages).forStream(labelsFromRecord({ app: 'a', env: 'p' }));
+    expect(p.process(1n, 'k=x', [])!.labelsKey).toBe('{app="a", k="x"}');
+    expect(p.process(2n, 'k=x env=q', [])!.labelsKey).toBe('{app="a", env_extracted="q", k="x"}');
+    expect(p.process(3n, 'k=x', [{ name: 'env', value: 'm' }])!.labelsKey).toBe('{app="a", env_extracted="m", k="x"}');
   });
 });
 
