@@ -98,6 +98,27 @@ describe('usage', () => {
   });
 });
 
+describe('serve', () => {
+  it('fails with exit 1 and one line when its port is taken', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const port = (taken.address() as { port: number }).port;
+    const dir = await mkdtemp(path.join(tmpdir(), 'logstore-port-'));
+    try {
+      const r = await run(['serve', '--listen', `127.0.0.1:${port}`, '--data-dir', dir]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`logstore serve: listen EADDRINUSE: address already in use 127.0.0.1:${port}\n`);
+      const bad = await run(['serve', '--listen', 'nonsense', '--data-dir', dir]);
+      expect(bad.code).toBe(2);
+      expectOneLineError(bad, /^logstore serve: invalid listen address 'nonsense'/);
+    } finally {
+      await new Promise((r) => taken.close(r));
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('unreachable server', () => {
   it('fails with exit 1 and says where it tried', async () => {
     const addr = await deadAddr();
