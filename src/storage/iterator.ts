@@ -25,7 +25,7 @@ export interface BlockSource {
   load(): BlockView;
 }
 
-/** First index in [lo, hi) whose timestamp is ≥ ts (hi when none). */
+/** First index in [lo, hi) whose timestamp is ≥ target (hi when none). */
 function lowerBound(ts: BigInt64Array, lo: number, hi: number, target: Nanos): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
@@ -89,7 +89,7 @@ class BlockCursor {
     }
   }
 
-  get ts0(): Nanos {
+  get time(): Nanos {
     return this.ts[this.index];
   }
 
@@ -104,7 +104,7 @@ class BlockCursor {
 
 /** Whether cursor a's entry comes before b's in the iteration order. */
 function before(a: BlockCursor, b: BlockCursor, forward: boolean): boolean {
-  const ta = a.ts0, tb = b.ts0;
+  const ta = a.time, tb = b.time;
   if (ta !== tb) return forward ? ta < tb : ta > tb;
   return a.at().line < b.at().line;
 }
