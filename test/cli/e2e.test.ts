@@ -62,7 +62,7 @@ describe('demo and query', () => {
   });
 
   it('is deterministic for a seed: the same incident trace id', async () => {
-    const again = await run(['demo', '--addr', server.url, '--seed', '7', '--backfill', '15m', '--rate', '15', '--duration', '0', '--tenant', 'other']);
+    const again = await run(['demo', '--addr', server.url, '--seed', '7', '--backfill', '15m', '--rate', '15', '--duration', '0']);
     expect(again.code).toBe(0);
     const id = (s: string) => /\|= "([0-9a-f]{32})"/.exec(s)?.[1];
     expect(id(again.stdout)).toBe(id(demoOut));
