@@ -2,9 +2,9 @@
  * A Promtail-style push client: entries are grouped per stream into a batch that is sent
  * (protobuf + snappy block) when it would exceed `batchBytes` or `batchWaitMs` after its first
  * entry. Failed sends are retried on 429, 5xx and connection errors with exponential backoff;
- * any other refusal is final. One batch is in flight at a time, so batches reach the server in
- * the order lines were read, and `mark()` lets a caller learn when everything added so far has
- * been acknowledged (the follower saves file positions that way).
+ * any other refusal is final. One batch is in flight at a time while the next one fills, so
+ * batches reach the server in the order lines were read, and `mark()` lets a caller learn when
+ * everything added so far has been acknowledged (the follower saves file positions that way).
  */
 import { compressSync } from 'snappy';
 import { PushRequestMessage } from '../distributor/index.js';
