@@ -43,7 +43,7 @@ export function defaultConfig(): Config {
     ingester: structuredClone(DEFAULT_INGESTER_CONFIG),
     limits: structuredClone(DEFAULT_LIMITS),
     overrides: {},
-    logLevel: 'info',
+    logLevel: 'warn',
   };
 }
 
