@@ -271,8 +271,9 @@ interface StreamSources {
 
 class SelectionBatches implements EntryBatches {
   private readonly forward: boolean;
-  /** Stored chunks not fetched yet, in the order their time is reached. */
+  /** Stored chunks in the order their time is reached; those from `nextPending` on are not taken yet. */
   private pending: StreamChunkRef[];
+  private nextPending = 0;
   private readonly streams = new Map<string, StreamSources>();
   /** Where the next slice starts (forward) or ends (backward). */
   private edge: Nanos;
@@ -327,7 +328,7 @@ class SelectionBatches implements EntryBatches {
       s.blocks = s.blocks.filter((c) => !c.done);
       if (s.memory.length + s.chunks.length + s.blocks.length === 0) this.streams.delete(key);
     }
-    if (this.pending.length === 0 && this.streams.size === 0) return undefined;
+    if (this.nextPending >= this.pending.length && this.streams.size === 0) return undefined;
     this.req.signal?.throwIfAborted();
     const span = this.req.maxSliceSpan;
     let target: Nanos;
@@ -335,7 +336,7 @@ class SelectionBatches implements EntryBatches {
     else target = span !== undefined && this.edge - span > from ? this.edge - span : from;
     await this.loadBatch(target, blocks);
     // The slice ends where the first chunk not yet loaded begins: everything before is loaded.
-    const next = this.pending[0];
+    const next = this.pending[this.nextPending];
     let bound = target;
     if (next !== undefined) {
       if (this.forward && next.ref.from < bound) bound = next.ref.from;
@@ -399,18 +400,21 @@ class SelectionBatches implements EntryBatches {
     const take: StreamChunkRef[] = [];
     const forward = this.forward;
     const edgeOf = (r: StreamChunkRef) => (forward ? r.ref.from : r.ref.through + 1n);
-    while (this.pending.length > 0) {
-      const r = this.pending[0];
+    const pending = this.pending;
+    while (this.nextPending < pending.length) {
+      const r = pending[this.nextPending];
       const e = edgeOf(r);
       if (forward ? e >= target : e <= target) break;
       const noProgress = forward ? e <= this.edge : e >= this.edge;
       if (take.length >= this.chunksPerBatch && !noProgress && e !== edgeOf(take[take.length - 1])) break;
-      take.push(this.pending.shift()!);
+      take.push(r);
+      this.nextPending++;
     }
     if (take.length === 0) return;
     const chunks = await Promise.all(take.map((t) => this.fetch(t)));
     // Read the next batch from disk while this one is decoded and scanned.
-    for (let i = 0; i < this.chunksPerBatch && i < this.pending.length; i++) this.fetch(this.pending[i]).catch(() => {});
+    const prefetchEnd = Math.min(pending.length, this.nextPending + this.chunksPerBatch);
+    for (let i = this.nextPending; i < prefetchEnd; i++) this.fetch(pending[i]).catch(() => {});
     const { from, through, direction, stats } = this.req;
     for (let i = 0; i < chunks.length; i++) {
       this.fetching.delete(take[i]);
@@ -432,6 +436,7 @@ class SelectionBatches implements EntryBatches {
     }
     this.streams.clear();
     this.pending = [];
+    this.nextPending = 0;
     this.fetching.clear();
   }
 }
