@@ -136,9 +136,9 @@ function blocksOf(streams: Stream[]): Block[] {
 
 type Codec = { compress(b: Buffer): Buffer; decompress(b: Buffer): Buffer };
 
-function zstdWith(params: ConstructorParameters<typeof Object>[0]): Codec {
+function zstdWith(params: Parameters<Compressor['setParameters']>[0]): Codec {
   const c = new Compressor();
-  c.setParameters(params as Parameters<Compressor['setParameters']>[0]);
+  c.setParameters(params);
   return { compress: (b) => c.compress(b), decompress: (b) => zstdDecompress(b) };
 }
 
