@@ -15,6 +15,10 @@ const now = () => BigInt(Date.now()) * 1_000_000n;
 beforeAll(async () => {
   app = await startTestApp((c) => {
     c.authEnabled = true;
+    c.limits.ingestionRateBytes = 1 << 30;
+    c.limits.ingestionBurstBytes = 1 << 30;
+    c.limits.perStreamRateBytes = 1 << 30;
+    c.limits.perStreamBurstBytes = 1 << 30;
   });
 });
 
@@ -124,4 +128,29 @@ describe('tail', () => {
     }, { timeout: 2000 }).toBe('open');
     for (const c of [...open.slice(1), other]) c.ws.close();
   });
+
+  it('a client that does not read gets dropped_entries instead of unbounded buffering', async () => {
+    const h = { 'x-scope-orgid': 't6' };
+    const c = await tail('/loki/api/v1/tail', { query: '{app="flood"}' }, h);
+    c.ws.pause();
+    const line = 'x'.repeat(1024);
+    const t = now();
+    // 24 MiB of lines: more than the server queues per socket (8 MiB) plus the kernel's buffers.
+    for (let b = 0; b < 24; b++) {
+      const entries = Array.from({ length: 1024 }, (_, i) => ({ ts: t + BigInt(b * 1024 + i), line }));
+      expect((await pushProto(app.url, [{ labels: '{app="flood"}', entries }], h)).status).toBe(204);
+    }
+    c.ws.resume();
+    await pushProto(app.url, [{ labels: '{app="flood"}', entries: [{ ts: now() + NS, line: 'last' }] }], h);
+    await expect.poll(() => lines(c).includes('last'), { timeout: 5000 }).toBe(true);
+    const dropped = (c.messages as { dropped_entries?: { labels: Record<string, string>; timestamp: string }[] }[])
+      .flatMap((m) => m.dropped_entries ?? []);
+    expect(dropped.length).toBeGreaterThan(0);
+    expect(dropped.length).toBeLessThanOrEqual(1000);
+    expect(dropped[0].labels).toEqual({ app: 'flood', service_name: 'flood' });
+    expect(BigInt(dropped[0].timestamp) >= t).toBe(true);
+    // What was dropped was really not sent.
+    expect(lines(c).length - 1).toBeLessThan(24 * 1024);
+    c.ws.close();
+  }, 60_000);
 });
