@@ -10,7 +10,7 @@ import {
   type Nanos, LokiError, TokenBucket, entryBytes, matchesAll, parseLabelString,
   normalizeLabels, NS_PER_MS,
 } from '../core/index.js';
-import { type ChunkStore, MemChunk } from '../storage/index.js';
+import { type BlockFilter, type ChunkStore, MemChunk } from '../storage/index.js';
 import { type IngesterConfig } from './config.js';
 import { Wal, type WalEntry, type WalRecord, type WalStream } from './wal.js';
 
@@ -293,13 +293,23 @@ export class Ingester {
     return out;
   }
 
-  /** Iterators over in-memory entries in `[from, through)`, one per chunk, each in `direction` order. */
-  iterators(tenantId: string, matchers: readonly Matcher[], from: Nanos, through: Nanos, direction: Direction): EntryIterator[] {
+  /**
+   * Iterators over in-memory entries in `[from, through)`, one per chunk, each in `direction`
+   * order. `filter` is the query's byte-level prefilter, run once per block (and head).
+   */
+  iterators(
+    tenantId: string,
+    matchers: readonly Matcher[],
+    from: Nanos,
+    through: Nanos,
+    direction: Direction,
+    filter?: BlockFilter,
+  ): EntryIterator[] {
     const out: EntryIterator[] = [];
     for (const s of this.matching(tenantId, matchers)) {
       for (const c of s.chunks) {
         if (c.chunk.entryCount === 0 || c.chunk.maxTime < from || c.chunk.minTime >= through) continue;
-        out.push(c.chunk.iterator(from, through, direction, s.key));
+        out.push(c.chunk.iterator(from, through, direction, s.key, filter));
       }
     }
     return out;

@@ -68,7 +68,6 @@ class SliceView implements EntryIterator {
     private readonly cursor: SourceCursor,
     private readonly bound: Nanos,
     private readonly forward: boolean,
-    private readonly onEntry: ((e: LogEntry) => void) | undefined,
   ) {}
 
   next(): boolean {
@@ -77,9 +76,7 @@ class SliceView implements EntryIterator {
     this.started = true;
     if (!c.fill()) return false;
     const e = c.it.at();
-    const inside = this.forward ? e.ts < this.bound : e.ts >= this.bound;
-    if (inside && this.onEntry !== undefined) this.onEntry(e);
-    return inside;
+    return this.forward ? e.ts < this.bound : e.ts >= this.bound;
   }
 
   at(): LogEntry {
@@ -281,7 +278,6 @@ class SelectionBatches implements EntryBatches {
   /** Chunks being fetched: the current batch and the prefetched next one. */
   private readonly fetching = new Map<StreamChunkRef, Promise<MemChunk>>();
   private readonly blockFilter: BlockFilter;
-  private readonly countMemoryEntry: (e: LogEntry) => void;
 
   constructor(
     private readonly store: ChunkStore,
@@ -304,7 +300,6 @@ class SelectionBatches implements EntryBatches {
       stats.bytesProcessed += view.lineOffsets[view.length];
       return inner?.(view);
     };
-    this.countMemoryEntry = (e) => countMemoryEntry(stats, e);
   }
 
   private sourcesOf(stream: string): StreamSources {
@@ -350,8 +345,8 @@ class SelectionBatches implements EntryBatches {
     if (bound === undefined) return undefined;
     const views: EntryIterator[] = [];
     for (const s of this.streams.values()) {
-      for (const c of s.chunks) views.push(new SliceView(c, bound, this.forward, undefined));
-      for (const c of s.memory) views.push(new SliceView(c, bound, this.forward, this.countMemoryEntry));
+      for (const c of s.chunks) views.push(new SliceView(c, bound, this.forward));
+      for (const c of s.memory) views.push(new SliceView(c, bound, this.forward));
     }
     this.edge = bound;
     this.current = new MergeIterator(views, this.req.direction);
@@ -373,8 +368,8 @@ class SelectionBatches implements EntryBatches {
       }
       if (s.memory.length + s.chunks.length > 0) {
         const views: EntryIterator[] = [];
-        for (const c of s.chunks) views.push(new SliceView(c, bound, true, undefined));
-        for (const c of s.memory) views.push(new SliceView(c, bound, true, this.countMemoryEntry));
+        for (const c of s.chunks) views.push(new SliceView(c, bound, true));
+        for (const c of s.memory) views.push(new SliceView(c, bound, true));
         out.push(new MergedStreamEntries(stream, views.length === 1 ? views[0] : new MergeIterator(views, 'forward'), timeBase));
       }
     }
@@ -441,14 +436,6 @@ class SelectionBatches implements EntryBatches {
   }
 }
 
-function countMemoryEntry(stats: QueryStats, e: LogEntry): void {
-  const bytes = entryBytes(e);
-  stats.linesProcessed++;
-  stats.bytesProcessed += bytes;
-  stats.headChunkLines++;
-  stats.headChunkBytes += bytes;
-}
-
 function cmp(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -469,7 +456,16 @@ export class Querier implements DataSource {
     const { tenant, matchers, from, through, direction } = req;
     // Memory first: a chunk flushed after this snapshot is also found in the index below, and
     // the merge drops the duplicates; the other order could miss it in both.
-    const memory = from < through ? this.ingester.iterators(tenant, matchers, from, through, direction) : [];
+    const { stats, blockFilter } = req;
+    const memoryFilter: BlockFilter = (view) => {
+      const bytes = view.lineOffsets[view.length];
+      stats.linesProcessed += view.length;
+      stats.bytesProcessed += bytes;
+      stats.headChunkLines += view.length;
+      stats.headChunkBytes += bytes;
+      return blockFilter?.(view);
+    };
+    const memory = from < through ? this.ingester.iterators(tenant, matchers, from, through, direction, memoryFilter) : [];
     const refs: StreamChunkRef[] = [];
     if (from < through) {
       for (const s of await this.store.chunkRefs(tenant, [...matchers], from, through)) {
