@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  EMPTY_SUMMARY, encodeQueryResponse, encodeTailMessage, formatFloat, formatSampleTime, jsonLine,
+  EMPTY_SUMMARY, encodeQueryResponse, encodeTailMessage, escapeHtmlInJson, formatFloat, formatSampleTime,
   type ResultStream,
 } from '../../src/server/encode.js';
 
@@ -23,8 +23,18 @@ describe('numbers as Go formats them', () => {
   });
 
   it('lines escape <, > and & as Loki does', () => {
-    expect(jsonLine('a<b>&"c"\n')).toBe('"a\\u003cb\\u003e\\u0026\\"c\\"\\n"');
-    expect(JSON.parse(jsonLine('a<b>&"c"\n'))).toBe('a<b>&"c"\n');
+    const json = escapeHtmlInJson(JSON.stringify(['a<b>&"c"\n\u2028']));
+    expect(json).toBe('["a\\u003cb\\u003e\\u0026\\"c\\"\\n\\u2028"]');
+    expect(JSON.parse(json)).toEqual(['a<b>&"c"\n\u2028']);
+  });
+
+  it('a label named __proto__ is an ordinary key', () => {
+    const body = encodeQueryResponse(
+      { type: 'streams', streams: [{ labels: [{ name: '__proto__', value: 'x' }], entries: [{ ts: 1n, line: 'l', structuredMetadata: [], parsed: [] }] }] },
+      EMPTY_SUMMARY,
+      { flags: [], direction: 'backward' },
+    );
+    expect(JSON.parse(body).data.result[0].stream).toEqual(JSON.parse('{"__proto__":"x"}'));
   });
 });
 
