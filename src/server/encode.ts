@@ -1,8 +1,9 @@
 /**
- * Loki's JSON answers, written as text for speed and for the exact key order clients depend
- * on (Grafana reads `resultType` and `encodingFlags` before `result`). Stream timestamps are
- * ns strings; matrix/vector/scalar times are seconds as JSON numbers and values are strings,
- * both in Go's `strconv.FormatFloat(v, 'f', -1, 64)` form.
+ * Loki's JSON answers. The envelope is written as text for the exact key order clients depend
+ * on (Grafana reads `resultType` and `encodingFlags` before `result`); bulk stream data goes
+ * through JSON.stringify, the fastest way to escape many strings. Stream timestamps are ns
+ * strings; matrix/vector/scalar times are seconds as JSON numbers and values are strings, both
+ * in Go's `strconv.FormatFloat(v, 'f', -1, 64)` form. `<`, `>` and `&` are escaped as Loki does.
  */
 import {
   type Direction, type Labels, type Nanos, canonicalLabels, formatRFC3339Nano, toMillis,
