@@ -14,7 +14,7 @@ import {
   parseBounds, parseRangeQuery, parseVolumeQuery, parseVolumeRangeQuery, requestForm,
   seriesGroups,
 } from './params.js';
-import { type QueryRequest, checkQueryLength, queryRequest, serverConcurrency, withQueryTimeout } from './request.js';
+import { type QueryRequest, checkQueryLength, queryRequest, runQuery, serverConcurrency } from './request.js';
 import type { ServerDeps } from './server.js';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
@@ -47,7 +47,7 @@ export function registerMetadataRoutes(app: FastifyInstance, deps: ServerDeps): 
   /** Tenant, limits, concurrency and timeout around one metadata read. */
   const run = <T>(req: FastifyRequest, fn: (q: QueryRequest, signal: AbortSignal) => Promise<T>): Promise<T> => {
     const q = queryRequest(req, deps.config);
-    return concurrency.run(q.tenant, q.limits, () => withQueryTimeout(req, q.limits, (signal) => fn(q, signal)));
+    return runQuery(req, q, (signal) => fn(q, signal), concurrency);
   };
 
   const labelNames = async (req: FastifyRequest) =>

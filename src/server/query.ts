@@ -13,7 +13,7 @@ import {
   type QuerySummary, encodeLegacyStreams, encodeQueryResponse,
 } from './encode.js';
 import { encodingFlags, parseInstantQuery, parseRangeQuery } from './params.js';
-import { type QueryRequest, checkQueryLength, queryRequest, serverConcurrency, withQueryTimeout } from './request.js';
+import { type QueryRequest, checkQueryLength, queryRequest, runQuery, serverConcurrency } from './request.js';
 import type { ServerDeps } from './server.js';
 import { YieldingSource } from './yielding.js';
 
@@ -78,8 +78,7 @@ export function registerQueryRoutes(app: FastifyInstance, deps: ServerDeps): voi
     q: QueryRequest,
     params: { query: Expr; start: Nanos; end: Nanos; step: Nanos; interval: Nanos; direction: Direction; limit: number; instant: boolean },
   ): Promise<{ result: QueryResult; stats: QueryStats }> =>
-    concurrency.run(q.tenant, q.limits, () =>
-      withQueryTimeout(req, q.limits, (signal) => engine.exec(q.tenant, { ...params, signal })));
+    runQuery(req, q, (signal) => engine.exec(q.tenant, { ...params, signal }), concurrency);
 
   const send = (reply: FastifyReply, req: FastifyRequest, out: { result: QueryResult; stats: QueryStats }, direction: Direction) =>
     reply.type(JSON_TYPE).send(

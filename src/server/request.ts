@@ -43,26 +43,68 @@ export function checkQueryLength(limits: Limits, start: Nanos, end: Nanos): void
 
 export const TOO_MANY_OUTSTANDING = 'too many outstanding requests';
 
+/** Requests of one tenant that may wait for a slot (Loki's `max_outstanding_per_tenant` default). */
+export const MAX_QUEUED_PER_TENANT = 2048;
+
+interface TenantSlots {
+  running: number;
+  /** Waiting requests, first come first served; each is started by handing it a slot. */
+  queue: (() => void)[];
+}
+
 /**
- * Per-tenant count of running queries: beyond `maxConcurrentQueries` a request is refused
- * with 429 at once, as Loki's queue does when a tenant's share is full (clients retry).
+ * Per-tenant query slots: at most `maxConcurrentQueries` run at once, the next ones wait their
+ * turn (a dashboard's burst of panels is served, not refused), and only when `maxQueued` are
+ * already waiting is a request refused with Loki's 429. A waiting request whose signal aborts
+ * (timeout, client gone) leaves the queue.
  */
 export class TenantConcurrency {
-  private readonly running = new Map<string, number>();
+  private readonly tenants = new Map<string, TenantSlots>();
 
-  async run<T>(tenant: string, limits: Limits, fn: () => Promise<T>): Promise<T> {
-    const n = this.running.get(tenant) ?? 0;
-    if (limits.maxConcurrentQueries > 0 && n >= limits.maxConcurrentQueries) {
-      throw new LokiError('too_many_requests', TOO_MANY_OUTSTANDING);
+  constructor(private readonly maxQueued = MAX_QUEUED_PER_TENANT) {}
+
+  async run<T>(tenant: string, limits: Limits, signal: AbortSignal, fn: () => Promise<T>): Promise<T> {
+    let slots = this.tenants.get(tenant);
+    if (!slots) this.tenants.set(tenant, (slots = { running: 0, queue: [] }));
+    const max = limits.maxConcurrentQueries > 0 ? limits.maxConcurrentQueries : Infinity;
+    if (slots.running < max) slots.running++;
+    else {
+      if (slots.queue.length >= this.maxQueued) throw new LokiError('too_many_requests', TOO_MANY_OUTSTANDING);
+      await this.wait(slots, signal);
     }
-    this.running.set(tenant, n + 1);
     try {
       return await fn();
     } finally {
-      const left = (this.running.get(tenant) ?? 1) - 1;
-      if (left === 0) this.running.delete(tenant);
-      else this.running.set(tenant, left);
+      this.release(tenant, slots);
     }
+  }
+
+  private wait(slots: TenantSlots, signal: AbortSignal): Promise<void> {
+    signal.throwIfAborted();
+    return new Promise<void>((resolve, reject) => {
+      const start = () => {
+        signal.removeEventListener('abort', leave);
+        resolve();
+      };
+      const leave = () => {
+        const i = slots.queue.indexOf(start);
+        if (i >= 0) slots.queue.splice(i, 1);
+        reject(signal.reason);
+      };
+      slots.queue.push(start);
+      signal.addEventListener('abort', leave, { once: true });
+    });
+  }
+
+  /** Hands the slot to the next waiting request, or frees it. */
+  private release(tenant: string, slots: TenantSlots): void {
+    const next = slots.queue.shift();
+    if (next) {
+      next();
+      return;
+    }
+    slots.running--;
+    if (slots.running === 0) this.tenants.delete(tenant);
   }
 }
 
@@ -76,29 +118,34 @@ export function serverConcurrency(app: object): TenantConcurrency {
 }
 
 /**
- * Runs `fn` with a signal that aborts at the tenant's query timeout or when the client goes
- * away. A timed-out query answers 504 with Loki's text even if `fn` has not noticed yet.
+ * Runs one query of a tenant: it waits for a slot when `slots` are given, then runs with a
+ * signal that aborts at the tenant's query timeout, counted from the start of execution (the
+ * wait is bounded by the timeouts of the queries ahead), or when the client goes away, also
+ * while waiting. A timed-out query answers 504 with Loki's text even if `fn` has not noticed.
  */
-export async function withQueryTimeout<T>(
+export async function runQuery<T>(
   req: FastifyRequest,
-  limits: Limits,
+  q: { tenant: string; limits: Limits },
   fn: (signal: AbortSignal) => Promise<T>,
+  slots?: TenantConcurrency,
 ): Promise<T> {
   const controller = new AbortController();
-  const timeoutError = new LokiError('timeout', QUERY_TIMEOUT_MESSAGE);
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    if (limits.queryTimeoutMs > 0) {
-      timer = setTimeout(() => {
-        controller.abort(timeoutError);
-        reject(timeoutError);
-      }, limits.queryTimeoutMs);
-    }
-  });
   const onClose = () => controller.abort(new LokiError('client_cancelled', 'the request was cancelled by the client'));
   req.raw.socket?.once('close', onClose);
+  let timer: NodeJS.Timeout | undefined;
+  const execute = () => {
+    const timedOut = new Promise<never>((_, reject) => {
+      if (q.limits.queryTimeoutMs <= 0) return;
+      timer = setTimeout(() => {
+        const timeout = new LokiError('timeout', QUERY_TIMEOUT_MESSAGE);
+        controller.abort(timeout);
+        reject(timeout);
+      }, q.limits.queryTimeoutMs);
+    });
+    return Promise.race([fn(controller.signal), timedOut]);
+  };
   try {
-    return await Promise.race([fn(controller.signal), timedOut]);
+    return await (slots ? slots.run(q.tenant, q.limits, controller.signal, execute) : execute());
   } catch (e) {
     // An engine that noticed the abort reports it in its own words: answer with the reason.
     if (controller.signal.aborted && !(e instanceof LokiError && e.code !== 'internal')) throw controller.signal.reason;

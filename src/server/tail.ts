@@ -22,7 +22,7 @@ import {
 } from './encode.js';
 import { type TailParams, encodingFlags, parseTailParams } from './params.js';
 import { httpEngine } from './query.js';
-import { queryRequest, withQueryTimeout } from './request.js';
+import { queryRequest, runQuery } from './request.js';
 import type { ServerDeps } from './server.js';
 
 /** Loki's `max_concurrent_tail_requests` default. */
@@ -210,7 +210,7 @@ export function registerTailRoutes(app: FastifyInstance, deps: ServerDeps): void
     // Backfill: the newest `limit` entries since `start`, sent oldest first.
     const limits = limitsFor(deps.config, tenant);
     const now = nowNanos();
-    void withQueryTimeout(req, limits, (signal) =>
+    void runQuery(req, { tenant, limits }, (signal) =>
       engine.exec(tenant, {
         query: expr, start: params.start, end: now + 1n, step: NS_PER_SECOND, direction: 'backward',
         limit: params.limit, instant: false, signal,
