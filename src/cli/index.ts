@@ -31,6 +31,11 @@ const COMMANDS: Record<string, (args: string[]) => Promise<number>> = {
 };
 
 export async function main(argv: string[]): Promise<number> {
+  // `logstore query ... | head` closes our stdout early: that is the reader's choice, not an error.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   if (argv[0] === 'help' && argv.length > 1) argv = [argv[1], '--help'];
   const [command, ...rest] = argv;
   if (!command || command === '--help' || command === '-h' || command === 'help') {
