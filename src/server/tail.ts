@@ -7,11 +7,12 @@
  * buffering. Pings every second; closed with 1011 and Loki's text on errors, at the tail limit
  * of a tenant and after the maximum tail duration.
  */
+import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import websocketPlugin from '@fastify/websocket';
 import type { WebSocket } from 'ws';
 import {
-  type Labels, type Matcher, LokiError, NS_PER_SECOND, canonicalLabels, matchesAll, nowNanos,
+  type Labels, type Matcher, type Nanos, LokiError, NS_PER_SECOND, canonicalLabels, matchesAll, nowNanos,
 } from '../core/index.js';
 import { limitsFor } from '../config/index.js';
 import { type LogExpr, parseExpr, selectorMatchers } from '../logql/index.js';
@@ -116,8 +117,37 @@ function inTimeOrder(streams: readonly ResultStream[]): ResultStream[] {
   return out;
 }
 
-function entryKey(labels: Labels, e: ResultEntry): string {
-  return `${e.ts}\u0000${canonicalLabels(labels)}\u0000${e.line}`;
+/**
+ * What the backfill sent. A push is in memory a moment before the ingester reports it (after
+ * its WAL write), so the backfill may already hold entries that are reported to the tail
+ * later; those are not sent twice. Only entries no newer than the newest backfilled one can be
+ * repeats. Lines are remembered by digest, so a long tail does not pin backfilled lines.
+ */
+export class BackfillRecord {
+  private readonly keys = new Set<string>();
+  private newest: Nanos | undefined;
+
+  constructor(streams: readonly ResultStream[]) {
+    for (const s of streams) {
+      for (const e of s.entries) {
+        this.keys.add(BackfillRecord.key(s.labels, e));
+        if (this.newest === undefined || e.ts > this.newest) this.newest = e.ts;
+      }
+    }
+  }
+
+  private static key(labels: Labels, e: ResultEntry): string {
+    return `${e.ts}\u0000${canonicalLabels(labels)}\u0000${createHash('sha1').update(e.line).digest('base64')}`;
+  }
+
+  /** `streams` without the entries the backfill already sent. */
+  unsent(streams: ResultStream[]): ResultStream[] {
+    const newest = this.newest;
+    if (newest === undefined || !streams.some((s) => s.entries.some((e) => e.ts <= newest))) return streams;
+    return streams
+      .map((s) => ({ labels: s.labels, entries: s.entries.filter((e) => e.ts > newest || !this.keys.has(BackfillRecord.key(s.labels, e))) }))
+      .filter((s) => s.entries.length > 0);
+  }
 }
 
 export function registerTailRoutes(app: FastifyInstance, deps: ServerDeps): void {
@@ -157,7 +187,7 @@ export function registerTailRoutes(app: FastifyInstance, deps: ServerDeps): void
     let closed = false;
     /** Live entries that arrive while the backfill runs; sent after it. */
     let waiting: ResultStream[] | undefined = [];
-    let backfillKeys: Set<string> | undefined;
+    let backfill: BackfillRecord | undefined;
 
     const send = (streams: readonly ResultStream[]) => {
       for (const batch of chunkStreams(streams)) {
@@ -186,7 +216,10 @@ export function registerTailRoutes(app: FastifyInstance, deps: ServerDeps): void
       if (out.size === 0) return;
       const streams = [...out.values()];
       if (waiting) waiting.push(...streams);
-      else deliver(streams);
+      else {
+        const unsent = backfill ? backfill.unsent(streams) : streams;
+        if (unsent.length > 0) deliver(unsent);
+      }
     });
 
     const ping = setInterval(() => socket.ping(), PING_PERIOD_MS);
@@ -219,20 +252,15 @@ export function registerTailRoutes(app: FastifyInstance, deps: ServerDeps): void
       ({ result }) => {
         if (result.type !== 'streams') return;
         const oldestFirst = inTimeOrder(result.streams);
-        backfillKeys = new Set();
-        for (const s of oldestFirst) for (const e of s.entries) backfillKeys.add(entryKey(s.labels, e));
+        backfill = new BackfillRecord(oldestFirst);
         send(oldestFirst);
       },
       (e: unknown) => finish(CLOSE_INTERNAL_ERROR, e instanceof LokiError ? e.message : 'internal server error'),
     ).finally(() => {
       const pending = waiting ?? [];
       waiting = undefined;
-      // Entries pushed while the backfill ran may be in it too: send those only once.
-      const fresh = pending
-        .map((s) => ({ labels: s.labels, entries: s.entries.filter((e) => !backfillKeys?.has(entryKey(s.labels, e))) }))
-        .filter((s) => s.entries.length > 0);
-      backfillKeys = undefined;
-      if (fresh.length > 0 && !closed) deliver(fresh);
+      const unsent = backfill ? backfill.unsent(pending) : pending;
+      if (unsent.length > 0 && !closed) deliver(unsent);
     });
   };
 

@@ -8,6 +8,7 @@ import WebSocket from 'ws';
 import { type TestApp, startTestApp } from '../helpers/app.js';
 import { pushProto } from '../helpers/push.js';
 import { NS } from './helpers.js';
+import { BackfillRecord } from '../../src/server/tail.js';
 
 let app: TestApp;
 const now = () => BigInt(Date.now()) * 1_000_000n;
@@ -157,4 +158,19 @@ describe('tail', () => {
     expect(lines(c).filter((l) => l !== 'last').length).toBeLessThan(24 * 1024);
     c.ws.close();
   }, 60_000);
+
+  it('entries already sent by the backfill are not sent again', () => {
+    const labels = [{ name: 'app', value: 'a' }];
+    const entry = (ts: bigint, line: string) => ({ ts, line, structuredMetadata: [], parsed: [] });
+    const record = new BackfillRecord([{ labels, entries: [entry(1n, 'x'), entry(2n, 'y')] }]);
+    const live = [
+      { labels, entries: [entry(2n, 'y'), entry(2n, 'other line'), entry(3n, 'newer')] },
+      { labels: [{ name: 'app', value: 'b' }], entries: [entry(1n, 'x')] },
+    ];
+    expect(record.unsent(live)).toEqual([
+      { labels, entries: [entry(2n, 'other line'), entry(3n, 'newer')] },
+      { labels: [{ name: 'app', value: 'b' }], entries: [entry(1n, 'x')] },
+    ]);
+    expect(new BackfillRecord([]).unsent(live)).toBe(live);
+  });
 });
