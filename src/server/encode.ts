@@ -172,7 +172,7 @@ function namesKey(e: ResultEntry): string {
  * With categorize-labels a result stream is keyed by its indexed labels only, so entries that
  * differ only in metadata or parsed labels share one stream (Loki groups them the same way).
  */
-export function groupByIndexedLabels(streams: readonly ResultStream[], direction: Direction): EncodedStream[] {
+function groupByIndexedLabels(streams: readonly ResultStream[], direction: Direction): EncodedStream[] {
   const groups = new Map<string, EncodedStream>();
   for (const s of streams) {
     let lastNames: string | undefined;
@@ -219,7 +219,7 @@ function categories(e: ResultEntry): Record<string, Record<string, string>> {
  * The `result` array of a streams answer, before the HTML escape. JSON.stringify over plain
  * arrays is several times faster than concatenating per-entry strings (bench/http-encode.ts).
  */
-export function encodeStreams(streams: readonly ResultStream[], categorize: boolean, direction: Direction): string {
+function encodeStreams(streams: readonly ResultStream[], categorize: boolean, direction: Direction): string {
   if (categorize) {
     return JSON.stringify(groupByIndexedLabels(streams, direction).map((g) => ({
       stream: labelsObject(g.labels),

@@ -9,6 +9,7 @@ import {
   type Direction, type Nanos, LokiError, NS_PER_SECOND, goQuote, nowNanos, parsePromDuration,
   parseRFC3339,
 } from '../core/index.js';
+import type { VolumeAggregation } from '../querier/index.js';
 
 /** Repeated parameters keep every value in order; `get` reads the first, as Go's `Form.Get`. */
 export class Form {
@@ -196,7 +197,7 @@ export function parseSecondsOrDuration(value: string): Nanos {
 }
 
 /** An integer parameter (Go's `strconv.Atoi`), `def` when absent. */
-export function parseIntParam(value: string, def: number): number {
+function parseIntParam(value: string, def: number): number {
   if (value === '') return def;
   try {
     return Number(goParseInt(value, 'Atoi'));
@@ -208,12 +209,12 @@ export function parseIntParam(value: string, def: number): number {
 // ---------------------------------------------------------------------------------------------
 // Endpoint parameters
 
-export const DEFAULT_QUERY_LIMIT = 100;
+const DEFAULT_QUERY_LIMIT = 100;
 const DEFAULT_SINCE = 3600n * NS_PER_SECOND;
 /** Loki refuses more points per series than this (`loghttp.ParseRangeQuery`). */
-export const MAX_POINTS_PER_SERIES = 11_000n;
+const MAX_POINTS_PER_SERIES = 11_000n;
 /** Largest `delay_for` of a tail request, seconds. */
-export const MAX_TAIL_DELAY_SECONDS = 5;
+const MAX_TAIL_DELAY_SECONDS = 5;
 const MAX_UINT32 = 4_294_967_295;
 
 const END_BEFORE_START = 'end timestamp must not be before or equal to start time';
@@ -249,7 +250,7 @@ export function parseBounds(form: Form, now: Nanos = nowNanos()): { start: Nanos
   return { start, end };
 }
 
-export function parseLimit(form: Form): number {
+function parseLimit(form: Form): number {
   const l = parseIntParam(form.get('limit'), DEFAULT_QUERY_LIMIT);
   if (l <= 0) throw badRequest('limit must be a positive value');
   if (l > MAX_UINT32) throw badRequest(`limit value ${l} is out of range [0, ${MAX_UINT32}]`);
@@ -321,8 +322,7 @@ export function parseInstantQuery(form: Form, now: Nanos = nowNanos()): InstantQ
   return { query: form.get('query'), time, limit, direction: parseDirection(form) };
 }
 
-export const VOLUME_DEFAULT_LIMIT = 100;
-export type VolumeAggregation = 'series' | 'labels';
+const VOLUME_DEFAULT_LIMIT = 100;
 
 export interface VolumeParams {
   query: string;

@@ -20,9 +20,9 @@ import { YieldingSource } from './yielding.js';
 const JSON_TYPE = 'application/json; charset=UTF-8';
 const METHODS: ('GET' | 'POST')[] = ['GET', 'POST'];
 
-export const INSTANT_LOG_QUERY =
+const INSTANT_LOG_QUERY =
   'log queries are not supported as an instant query type, please change your query to a range query type';
-export const LEGACY_STREAMS_ONLY = 'legacy endpoints only support streams result type';
+const LEGACY_STREAMS_ONLY = 'legacy endpoints only support streams result type';
 
 /** Loki's `max entries limit per query` check; it applies to log queries only. */
 function checkEntriesLimit(q: QueryRequest, expr: Expr, limit: number): void {

@@ -44,7 +44,7 @@ export function checkQueryLength(limits: Limits, start: Nanos, end: Nanos): void
 export const TOO_MANY_OUTSTANDING = 'too many outstanding requests';
 
 /** Requests of one tenant that may wait for a slot (Loki's `max_outstanding_per_tenant` default). */
-export const MAX_QUEUED_PER_TENANT = 2048;
+const MAX_QUEUED_PER_TENANT = 2048;
 
 interface TenantSlots {
   running: number;

@@ -27,9 +27,9 @@ import { queryRequest, runQuery } from './request.js';
 import type { ServerDeps } from './server.js';
 
 /** Loki's `max_concurrent_tail_requests` default. */
-export const MAX_CONCURRENT_TAILS = 10;
+const MAX_CONCURRENT_TAILS = 10;
 /** Loki's `tail_max_duration` default. */
-export const TAIL_MAX_DURATION_MS = 3_600_000;
+const TAIL_MAX_DURATION_MS = 3_600_000;
 /** Loki's keep-alive ping period. */
 const PING_PERIOD_MS = 1000;
 /** Entries per message (Loki's `maxEntriesPerTailResponse`). */

@@ -13,9 +13,9 @@ import type { EntryIterator, LogEntry } from '../core/index.js';
 import type { DataSource, EntryBatches, SelectRequest, StreamSlice } from '../logql/engine/index.js';
 
 /** Entries read between two event-loop turns at most. */
-export const ENTRIES_PER_TURN = 4096;
+const ENTRIES_PER_TURN = 4096;
 /** Wall time between two event-loop turns at most (checked every `CLOCK_EVERY` entries). */
-export const MS_PER_TURN = 10;
+const MS_PER_TURN = 10;
 const CLOCK_EVERY = 16;
 
 const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
