@@ -3,19 +3,24 @@
  * compressed. See README.md for the byte layout. A decoded block is exposed column-wise
  * (`BlockView`) so queries can search a whole block's bytes before making strings.
  */
-import type { Labels, LabelPair } from '../core/index.js';
+import { type LabelPair, type Labels, LokiError } from '../core/index.js';
 import { ByteReader, ByteWriter, OutOfBounds, Scratch } from './bytes.js';
 import type { Codec } from './codec.js';
-import { joinTokens, splitTokens } from './tokens.js';
+import { extractTokens, insertTokens } from './tokens.js';
 
 export const EMPTY_METADATA: Labels = Object.freeze([]) as Labels;
+const EMPTY = Buffer.alloc(0);
 
-/** Column-wise view of a block's entries in ascending time order. */
+/**
+ * Column-wise view of a block's entries in ascending time order. Timestamps, line boundaries
+ * and metadata are decoded with the block; the line bytes only when first asked for (`lines`,
+ * `line(i)`), so a query that needs no line text never decompresses it.
+ */
 export interface BlockView {
   readonly length: number;
   /** Entry timestamps, ascending. */
   readonly timestamps: BigInt64Array;
-  /** All line bytes (UTF-8), entry i at `lineOffsets[i]..lineOffsets[i + 1]`. */
+  /** All line bytes (UTF-8), entry i at `lineOffsets[i]..lineOffsets[i + 1]`. Decoded on first access. */
   readonly lines: Buffer;
   /** `length + 1` boundaries into `lines`. */
   readonly lineOffsets: Uint32Array;
@@ -37,7 +42,8 @@ export interface EncodedBlock {
 const colsWriter = new ByteWriter(64 * 1024);
 
 /**
- * Encodes entries already sorted by time. `lines` holds entry i at `offsets[i]..offsets[i+1]`.
+ * Encodes entries already sorted by time. `lines` holds entry i at `offsets[i]..offsets[i+1]`;
+ * it is CONSUMED: its hex tokens are zeroed in place (see tokens.ts).
  */
 export function encodeBlock(
   timestamps: BigInt64Array,
@@ -51,9 +57,12 @@ export function encodeBlock(
   cols.reset();
   writeTimeDeltas(cols, timestamps, count);
   for (let i = 0; i < count; i++) cols.uvarint(offsets[i + 1] - offsets[i]);
-  const { text, tokens, splices } = splitTokens(lines, offsets, count);
-  cols.bytes(splices);
   const metaBytes = writeMetadata(cols, metadata, count);
+  const rawBytes = lines.length + metaBytes;
+  // Splices last: readers that need no line text stop before them.
+  const { tokens, splices } = extractTokens(lines, offsets, count);
+  cols.bytes(splices);
+  const text = lines;
 
   const colsRaw = cols.view();
   const colsPacked = codec.compress(colsRaw);
@@ -73,7 +82,7 @@ export function encodeBlock(
     minTs: timestamps[0],
     maxTs: timestamps[count - 1],
     entries: count,
-    rawBytes: lines.length + metaBytes,
+    rawBytes,
   };
 }
 
@@ -164,37 +173,59 @@ function writeMetadata(cols: ByteWriter, metadata: readonly Labels[], count: num
   return bytes;
 }
 
-/** Decodes a block whose checksum was verified. Throws `OutOfBounds` on inconsistent contents. */
-export function decodeBlock(bytes: Buffer, minTs: bigint, maxTs: bigint, count: number, codec: Codec): DecodedBlock {
-  const r = new ByteReader(bytes);
-  const colsRaw = r.uvarint(), colsLen = r.uvarint();
-  const textRaw = r.uvarint(), textLen = r.uvarint();
-  const tokensRaw = r.uvarint(), tokensLen = r.uvarint();
-  // Sections consumed here go to reused memory; without tokens the text *is* the lines, which
-  // the returned view keeps, so it gets its own buffer.
-  const cols = inflate(codec, r.bytes(colsLen), colsRaw, colsScratch);
-  const text = inflate(codec, r.bytes(textLen), textRaw, tokensRaw ? textScratch : undefined);
-  const tokens = tokensRaw ? inflate(codec, r.bytes(tokensLen), tokensRaw, tokensScratch) : Buffer.alloc(0);
-  if (r.remaining !== 0) throw new OutOfBounds('trailing bytes after block sections');
+/**
+ * Decodes the columns of a block whose checksum was verified; the line text is decoded when
+ * first read. Inconsistent contents, found now or then, are `LokiError('corrupt_data')` with
+ * the message `<context>: <what>`.
+ */
+export function decodeBlock(
+  bytes: Buffer,
+  minTs: bigint,
+  maxTs: bigint,
+  count: number,
+  codec: Codec,
+  context: string,
+): DecodedBlock {
+  try {
+    const r = new ByteReader(bytes);
+    const colsRaw = r.uvarint(), colsLen = r.uvarint();
+    const textRaw = r.uvarint(), textLen = r.uvarint();
+    const tokensRaw = r.uvarint(), tokensLen = r.uvarint();
+    // The columns get their own memory: the splice column in them is read when the text is.
+    const cols = inflate(codec, r.bytes(colsLen), colsRaw, undefined);
+    const text: PackedSection = { packed: r.bytes(textLen), raw: textRaw };
+    const tokens: PackedSection = { packed: r.bytes(tokensLen), raw: tokensRaw };
+    if (r.remaining !== 0) throw new OutOfBounds('trailing bytes after block sections');
+    if ((tokensRaw === 0) !== (tokensLen === 0)) throw new OutOfBounds('token section sizes disagree');
 
-  const c = new ByteReader(cols);
-  const timestamps = readTimeDeltas(c, minTs, count);
-  if (timestamps[count - 1] !== maxTs) throw new OutOfBounds('last timestamp differs from the block maximum');
-  const offsets = new Uint32Array(count + 1);
-  let end = 0;
-  for (let i = 0; i < count; i++) {
-    end += c.uvarint();
-    offsets[i + 1] = end;
+    const c = new ByteReader(cols);
+    const timestamps = readTimeDeltas(c, minTs, count);
+    if (timestamps[count - 1] !== maxTs) throw new OutOfBounds('last timestamp differs from the block maximum');
+    const offsets = new Uint32Array(count + 1);
+    let end = 0;
+    for (let i = 0; i < count; i++) {
+      end += c.uvarint();
+      offsets[i + 1] = end;
+    }
+    if (textRaw !== end) throw new OutOfBounds('line text length mismatch');
+    const block = new DecodedBlock(timestamps, offsets, codec, text, tokens, cols, context);
+    block.readMetadata(c);
+    return block;
+  } catch (e) {
+    throw corrupt(e, context);
   }
-  const lines = joinTokens(text, tokens, c, offsets, count);
-  const block = new DecodedBlock(timestamps, lines, offsets);
-  block.readMetadata(c);
-  if (c.remaining !== 0) throw new OutOfBounds('trailing bytes after block columns');
-  return block;
 }
 
-const colsScratch = new Scratch();
-const textScratch = new Scratch();
+/** A compressed section and its uncompressed size. */
+interface PackedSection {
+  packed: Buffer;
+  raw: number;
+}
+
+function corrupt(e: unknown, context: string): unknown {
+  return e instanceof OutOfBounds ? new LokiError('corrupt_data', `${context}: ${e.message}`) : e;
+}
+
 const tokensScratch = new Scratch();
 
 function inflate(codec: Codec, packed: Buffer, rawSize: number, scratch: Scratch | undefined): Buffer {
@@ -211,19 +242,48 @@ export class DecodedBlock implements BlockView {
   /** Per entry, where its pairs start in `metaRefs` (length + 1 entries); absent when no entry has metadata. */
   private metaStart: Uint32Array | undefined;
   private metaRefs: Uint32Array | undefined;
+  private decodedLines: Buffer | undefined;
+  private splicesStart = 0;
 
   constructor(
     readonly timestamps: BigInt64Array,
-    readonly lines: Buffer,
     readonly lineOffsets: Uint32Array,
+    private readonly codec: Codec,
+    private readonly text: PackedSection,
+    private readonly tokens: PackedSection,
+    /** The columns section; the splice column is its end, from `splicesStart`. */
+    private readonly cols: Buffer,
+    private readonly context: string,
   ) {
     this.length = timestamps.length;
   }
 
-  /** Reads the metadata column (symbol table, then each entry's pairs as symbol numbers). */
+  get lines(): Buffer {
+    return this.decodedLines ?? this.decodeLines();
+  }
+
+  /** Decompresses the text section straight into the line buffer and writes the tokens back. */
+  private decodeLines(): Buffer {
+    try {
+      const lines = inflate(this.codec, this.text.packed, this.text.raw, undefined);
+      const tokens = this.tokens.raw === 0 ? EMPTY : inflate(this.codec, this.tokens.packed, this.tokens.raw, tokensScratch);
+      const splices = new ByteReader(this.cols, this.splicesStart);
+      insertTokens(lines, tokens, splices, this.lineOffsets, this.length);
+      if (splices.remaining !== 0) throw new OutOfBounds('trailing bytes after block columns');
+      this.decodedLines = lines;
+      return lines;
+    } catch (e) {
+      throw corrupt(e, this.context);
+    }
+  }
+
+  /** Reads the metadata column (symbol table, then each entry's pairs as symbol numbers); the splices follow. */
   readMetadata(c: ByteReader): void {
     const symbolCount = c.uvarint();
-    if (symbolCount === 0) return;
+    if (symbolCount === 0) {
+      this.splicesStart = c.pos;
+      return;
+    }
     const symbols = new Array<string>(symbolCount);
     for (let i = 0; i < symbolCount; i++) symbols[i] = c.string();
     const start = new Uint32Array(this.length + 1);
@@ -246,6 +306,7 @@ export class DecodedBlock implements BlockView {
     this.symbols = symbols;
     this.metaStart = start;
     this.metaRefs = refs;
+    this.splicesStart = c.pos;
   }
 
   line(i: number): string {

@@ -6,7 +6,7 @@
 import { crc32 } from 'node:zlib';
 import { type Direction, type EntryIterator, type Labels, LokiError, type Nanos } from '../core/index.js';
 import { type BlockView, decodeBlock, EMPTY_METADATA, encodeBlock } from './block.js';
-import { ByteReader, OutOfBounds, Scratch } from './bytes.js';
+import { ByteReader, Scratch } from './bytes.js';
 import { type Codec, codecById, codecByName, DEFAULT_CODEC } from './codec.js';
 import { type BlockFilter, type BlockSource, ChunkIterator } from './iterator.js';
 
@@ -30,7 +30,7 @@ const BLOCKS_PER_CHUNK_WITHOUT_TARGET = 10;
 const DEFAULT_HEAD_RATIO = 0.25;
 
 export const CHUNK_MAGIC = 0x4c4b4331; // "LKC1"
-export const CHUNK_FORMAT_VERSION = 1;
+export const CHUNK_FORMAT_VERSION = 2;
 const HEADER_SIZE = 6; // magic u32, version u8, codec u8
 const TRAILER_SIZE = 16; // index offset u32, block count u32, index crc u32, magic u32
 const BLOCK_RECORD_SIZE = 36; // min i64, max i64, entries u32, offset u32, length u32, raw bytes u32, crc u32
@@ -340,14 +340,7 @@ export class MemChunk {
       if (crc32(b.bytes) !== b.crc) throw new LokiError('corrupt_data', `corrupt chunk ${name}: block ${i} checksum mismatch`);
       b.verified = true;
     }
-    try {
-      return decodeBlock(b.bytes, b.minTs, b.maxTs, b.entries, this.codec);
-    } catch (e) {
-      if (e instanceof OutOfBounds) {
-        throw new LokiError('corrupt_data', `corrupt chunk ${name}: block ${i}: ${e.message}`);
-      }
-      throw e;
-    }
+    return decodeBlock(b.bytes, b.minTs, b.maxTs, b.entries, this.codec, `corrupt chunk ${name}: block ${i}`);
   }
 
   /** A sorted, immutable snapshot of the head. */

@@ -16,8 +16,9 @@ export interface Codec {
   readonly name: CodecName;
   compress(data: Buffer): Buffer;
   /**
-   * Throws when the data does not decompress to exactly `rawSize` bytes. With `scratch` the
-   * result may live in that reused memory (valid until its next use) instead of a new buffer.
+   * Throws when the data does not decompress to exactly `rawSize` bytes. The result never
+   * shares memory with `data` (callers write into it). With `scratch` it may live in that reused
+   * memory (valid until its next use) instead of a new buffer.
    */
   decompress(data: Buffer, rawSize: number, scratch?: Scratch): Buffer;
 }
@@ -53,7 +54,12 @@ const none: Codec = {
   id: 0,
   name: 'none',
   compress: (data) => data,
-  decompress: (data, rawSize) => checkSize(data, rawSize),
+  decompress: (data, rawSize, scratch) => {
+    checkSize(data, rawSize);
+    const out = scratch ? scratch.get(rawSize).subarray(0, rawSize) : Buffer.allocUnsafe(rawSize);
+    data.copy(out);
+    return out;
+  },
 };
 
 const gzip: Codec = {

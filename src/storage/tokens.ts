@@ -1,12 +1,18 @@
 /**
  * Hex-token separation: runs of 16 or more lowercase hex digits (trace ids, span ids, hashes)
- * are moved out of the line text into a column of their own before compression, and spliced
+ * are moved out of the line text into a column of their own before compression, and written
  * back on decode. Random hex is the least compressible part of a typical microservice line;
  * alone in a column it is entropy-coded near 4 bits a digit, and the text around it gets
  * longer matches. bench/chunk-codec.ts measures the gain (README.md "Compression").
  *
- * Splice column, per line: for each token, (text bytes before it since the previous token, + 1)
- * and its length, as varints; then a 0 ending the line.
+ * A token's place in the text is kept, filled with zero bytes: the text section is then the
+ * lines themselves, byte for byte except inside tokens, so decoding decompresses it straight
+ * into the line buffer and only copies the tokens back, one small copy each. (Removing the
+ * tokens instead made decoding splice every piece of text around them, which cost as much CPU
+ * as the decompression; the zero runs compress into the matches around them.)
+ *
+ * Splice column, per line: for each token, (bytes since the previous token's end or the line
+ * start, + 1) and its length, as varints; then a 0 ending the line.
  */
 import { type ByteReader, OutOfBounds, Scratch } from './bytes.js';
 
@@ -17,38 +23,32 @@ const IS_HEX = new Uint8Array(256);
 for (let c = 0x30; c <= 0x39; c++) IS_HEX[c] = 1; // 0-9
 for (let c = 0x61; c <= 0x66; c++) IS_HEX[c] = 1; // a-f
 
-const textScratch = new Scratch();
 const tokensScratch = new Scratch();
 const splicesScratch = new Scratch();
 
-/** Views of reused memory: valid until the next `splitTokens` call. */
-export interface SplitLines {
-  text: Buffer;
+/** Views of reused memory: valid until the next `extractTokens` call. */
+export interface ExtractedTokens {
   tokens: Buffer;
   splices: Buffer;
 }
 
 /**
- * Splits `lines` (entry i is bytes `offsets[i]..offsets[i+1]`) into text, tokens and the
- * splice column.
+ * Copies the hex tokens of `lines` (entry i is bytes `offsets[i]..offsets[i+1]`) to the token
+ * column and zeroes them IN PLACE, which leaves `lines` as the text section.
  *
  * HOT PATH (every byte of every block). A run of MIN_TOKEN_LENGTH hex digits always covers one
- * of every MIN_TOKEN_LENGTH consecutive positions, so only those positions are probed; text
- * between tokens is copied in one piece, even across line boundaries.
+ * of every MIN_TOKEN_LENGTH consecutive positions, so only those positions are probed.
  */
-export function splitTokens(lines: Buffer, offsets: Uint32Array, count: number): SplitLines {
-  const text = textScratch.get(lines.length);
+export function extractTokens(lines: Buffer, offsets: Uint32Array, count: number): ExtractedTokens {
   const tokens = tokensScratch.get(lines.length);
   // Per line at most one token per MIN_TOKEN_LENGTH + 1 bytes, each ≤ 2 varints of ≤ 5 bytes.
   const splices = splicesScratch.get(count + Math.ceil(lines.length / MIN_TOKEN_LENGTH) * 10);
-  let textLen = 0;
   let tokensLen = 0;
   let sp = 0;
-  /** Start of the text not yet copied to `text`. */
-  let pending = 0;
   for (let i = 0; i < count; i++) {
     const start = offsets[i];
     const end = offsets[i + 1];
+    /** End of the previous token in this line (or the line start). */
     let textFrom = start;
     for (let p = start + MIN_TOKEN_LENGTH - 1; p < end; ) {
       if (IS_HEX[lines[p]] === 0) {
@@ -62,17 +62,18 @@ export function splitTokens(lines: Buffer, offsets: Uint32Array, count: number):
       if (runEnd - runStart >= MIN_TOKEN_LENGTH) {
         sp = writeVarint(splices, sp, runStart - textFrom + 1);
         sp = writeVarint(splices, sp, runEnd - runStart);
-        textLen += copy(lines, text, textLen, pending, runStart);
-        tokensLen += copy(lines, tokens, tokensLen, runStart, runEnd);
-        pending = textFrom = runEnd;
+        for (let k = runStart; k < runEnd; k++) {
+          tokens[tokensLen++] = lines[k];
+          lines[k] = 0;
+        }
+        textFrom = runEnd;
       }
       // The byte at runEnd is not hex: the next run starts after it.
       p = runEnd + MIN_TOKEN_LENGTH;
     }
     splices[sp++] = 0;
   }
-  textLen += copy(lines, text, textLen, pending, offsets[count]);
-  return { text: text.subarray(0, textLen), tokens: tokens.subarray(0, tokensLen), splices: splices.subarray(0, sp) };
+  return { tokens: tokens.subarray(0, tokensLen), splices: splices.subarray(0, sp) };
 }
 
 function writeVarint(buf: Buffer, at: number, v: number): number {
@@ -84,50 +85,28 @@ function writeVarint(buf: Buffer, at: number, v: number): number {
   return at;
 }
 
-/** Copies `src[from, to)` to `dst` at `at`; short pieces in a loop (cheaper than a native call). */
-function copy(src: Buffer, dst: Buffer, at: number, from: number, to: number): number {
-  const n = to - from;
-  if (n > 64) return src.copy(dst, at, from, to);
-  for (let k = 0; k < n; k++) dst[at + k] = src[from + k];
-  return n;
-}
+/** Tokens longer than this are copied natively; shorter ones in a loop (cheaper than the call). */
+const NATIVE_COPY_FROM = 64;
 
 /**
- * Rebuilds the lines from text, tokens and the splice column. `offsets` (count + 1 entries)
- * holds the full line boundaries. Throws `OutOfBounds` when the parts do not fit together.
+ * Writes the tokens back into `lines` (the decompressed text section, `offsets` holding its
+ * count + 1 line boundaries), IN PLACE. Throws `OutOfBounds` when the splice column does not
+ * fit the lines or does not use every token byte.
  */
-export function joinTokens(text: Buffer, tokens: Buffer, splices: ByteReader, offsets: Uint32Array, count: number): Buffer {
-  const total = offsets[count];
-  if (tokens.length === 0) {
-    // No token in the block: each line's splice list is the bare terminator.
-    for (let i = 0; i < count; i++) if (splices.uvarint() !== 0) throw new OutOfBounds('token splice without tokens');
-    if (text.length !== total) throw new OutOfBounds('line text length mismatch');
-    return text;
-  }
-  const out = Buffer.allocUnsafe(total);
-  // Text between two tokens is contiguous in `out` too, even across lines: one copy each.
-  let filled = 0;
-  let textPos = 0;
+export function insertTokens(lines: Buffer, tokens: Buffer, splices: ByteReader, offsets: Uint32Array, count: number): void {
   let tokenPos = 0;
   for (let i = 0; i < count; i++) {
     let linePos = offsets[i];
     const lineEnd = offsets[i + 1];
     for (let gap = splices.uvarint(); gap !== 0; gap = splices.uvarint()) {
-      const tokStart = linePos + gap - 1;
+      const at = linePos + gap - 1;
       const len = splices.uvarint();
-      const textLen = tokStart - filled;
-      if (tokStart + len > lineEnd || textPos + textLen > text.length || tokenPos + len > tokens.length) {
-        throw new OutOfBounds('token splice outside the block');
-      }
-      copy(text, out, filled, textPos, textPos + textLen);
-      textPos += textLen;
-      copy(tokens, out, tokStart, tokenPos, tokenPos + len);
+      if (at + len > lineEnd || tokenPos + len > tokens.length) throw new OutOfBounds('token splice outside the block');
+      if (len > NATIVE_COPY_FROM) tokens.copy(lines, at, tokenPos, tokenPos + len);
+      else for (let k = 0; k < len; k++) lines[at + k] = tokens[tokenPos + k];
       tokenPos += len;
-      filled = linePos = tokStart + len;
+      linePos = at + len;
     }
   }
-  const rest = total - filled;
-  if (textPos + rest !== text.length || tokenPos !== tokens.length) throw new OutOfBounds('unused line text or tokens');
-  copy(text, out, filled, textPos, text.length);
-  return out;
+  if (tokenPos !== tokens.length) throw new OutOfBounds('unused tokens');
 }

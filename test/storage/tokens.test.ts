@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ByteReader } from '../../src/storage/bytes.js';
-import { joinTokens, MIN_TOKEN_LENGTH, splitTokens } from '../../src/storage/tokens.js';
+import { extractTokens, insertTokens, MIN_TOKEN_LENGTH } from '../../src/storage/tokens.js';
 
 function rng(seed: number): () => number {
   let s = seed >>> 0;
@@ -11,7 +11,7 @@ function rng(seed: number): () => number {
 }
 
 describe('hex token column', () => {
-  it('moves exactly the runs of 16+ hex digits out, and splices them back', () => {
+  it('moves exactly the runs of 16+ hex digits out (zeroing their place), and writes them back', () => {
     const rand = rng(42);
     const pieces = ['request', 'cafe', 'deadbeef', ' ', '=', '"', 'é', '😀', '-', '0123', 'abcdef0123456789', 'x'];
     const lines: string[] = [];
@@ -32,13 +32,29 @@ describe('hex token column', () => {
     const offsets = new Uint32Array(lines.length + 1);
     lines.forEach((l, i) => (offsets[i + 1] = offsets[i] + Buffer.byteLength(l)));
 
-    const { text, tokens, splices } = splitTokens(buf, offsets, lines.length);
+    const original = Buffer.from(buf);
+    const { tokens, splices } = extractTokens(buf, offsets, lines.length);
     const re = new RegExp(`[0-9a-f]{${MIN_TOKEN_LENGTH},}`, 'g');
     const expectedTokens = lines.flatMap((l) => l.match(re) ?? []).join('');
     expect(tokens.toString()).toBe(expectedTokens);
-    expect(text.toString()).toBe(lines.map((l) => l.replace(re, '')).join(''));
+    expect(buf.toString()).toBe(lines.map((l) => l.replace(re, (t) => '\0'.repeat(t.length))).join(''));
 
-    const joined = joinTokens(Buffer.from(text), Buffer.from(tokens), new ByteReader(Buffer.from(splices)), offsets, lines.length);
-    expect(joined.equals(buf)).toBe(true);
+    insertTokens(buf, Buffer.from(tokens), new ByteReader(Buffer.from(splices)), offsets, lines.length);
+    expect(buf.equals(original)).toBe(true);
+  });
+
+  it('refuses a splice column that does not fit the lines or leaves tokens unused', () => {
+    const line = Buffer.from(`id=${'ab'.repeat(10)} ok`);
+    const offsets = Uint32Array.of(0, line.length);
+    const { tokens, splices } = extractTokens(line, offsets, 1);
+    const tokenCopy = Buffer.from(tokens);
+    const spliceCopy = Buffer.from(splices);
+    // Token one byte longer than it is: runs past the tokens.
+    const longer = Buffer.from(spliceCopy);
+    longer[1] += 1;
+    expect(() => insertTokens(Buffer.from(line), tokenCopy, new ByteReader(longer), offsets, 1)).toThrow(/outside the block/);
+    // A spare token byte nobody uses.
+    expect(() => insertTokens(Buffer.from(line), Buffer.concat([tokenCopy, Buffer.from('a')]), new ByteReader(spliceCopy), offsets, 1))
+      .toThrow(/unused tokens/);
   });
 });
