@@ -246,7 +246,9 @@ export function registerTailRoutes(app: FastifyInstance, deps: ServerDeps): void
     void runQuery(req, { tenant, limits }, (signal) =>
       engine.exec(tenant, {
         query: expr, start: params.start, end: now + 1n, step: NS_PER_SECOND, direction: 'backward',
-        limit: params.limit, instant: false, signal,
+        // Loki reads the backfill without the query limits: a larger `limit` is not an error.
+        limit: limits.maxEntriesLimitPerQuery > 0 ? Math.min(params.limit, limits.maxEntriesLimitPerQuery) : params.limit,
+        instant: false, signal,
       }),
     ).then(
       ({ result }) => {
