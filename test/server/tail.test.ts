@@ -173,4 +173,15 @@ describe('tail', () => {
     ]);
     expect(new BackfillRecord([]).unsent(live)).toBe(live);
   });
+
+  it('a limit above max_entries_limit_per_query still tails (the backfill stops at the limit)', async () => {
+    const h = { 'x-scope-orgid': 't7' };
+    await pushProto(app.url, [{ labels: '{app="big"}', entries: [{ ts: now() - NS, line: 'before' }] }], h);
+    const c = await tail('/loki/api/v1/tail', { query: '{app="big"}', limit: '10000' }, h);
+    await expect.poll(() => lines(c), { timeout: 1000 }).toEqual(['before']);
+    await pushProto(app.url, [{ labels: '{app="big"}', entries: [{ ts: now(), line: 'after' }] }], h);
+    await expect.poll(() => lines(c), { timeout: 1000 }).toEqual(['before', 'after']);
+    expect(c.ws.readyState).toBe(WebSocket.OPEN);
+    c.ws.close();
+  });
 });
