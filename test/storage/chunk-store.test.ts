@@ -173,15 +173,20 @@ describe('ChunkStore', () => {
     );
   });
 
-  it('reports a damaged or missing chunk object as corrupt_data naming it', async () => {
+  it('reports a damaged, truncated or missing chunk object as corrupt_data naming it', async () => {
     const ref = await store.putChunk('t', L({ app: 'api' }), chunkOf(T0, T0 + HOUR, 200));
     const file = path.join(dir, 'chunks', ...ref.key.split('/'));
-    const bytes = await new FsObjectStore(path.join(dir, 'chunks')).get(ref.key);
-    bytes[bytes.length >> 1] ^= 0x10;
-    await writeFile(file, bytes);
-    await expect(store.fetchChunks([ref])).rejects.toSatisfy(
-      (e: unknown) => e instanceof LokiError && e.code === 'corrupt_data' && e.message.includes(ref.key),
-    );
+    const intact = await new FsObjectStore(path.join(dir, 'chunks')).get(ref.key);
+    const isCorrupt = (e: unknown) => e instanceof LokiError && e.code === 'corrupt_data' && e.message.includes(ref.key);
+    // A flipped bit inside a block is found by that block's checksum when the block is read
+    // (fetching checks only what it reads itself: size, header, block index, trailer).
+    const flipped = Buffer.from(intact);
+    flipped[flipped.length >> 1] ^= 0x10;
+    await writeFile(file, flipped);
+    const readAll = async () => drain((await store.fetchChunks([ref]))[0].iterator(T0, T0 + HOUR + 1n, 'forward', '{}'));
+    await expect(readAll()).rejects.toSatisfy(isCorrupt);
+    await writeFile(file, intact.subarray(0, intact.length - 1));
+    await expect(store.fetchChunks([ref])).rejects.toSatisfy(isCorrupt);
     await rm(file);
     await expect(store.fetchChunks([ref])).rejects.toSatisfy(
       (e: unknown) => e instanceof LokiError && e.code === 'corrupt_data' && e.message.includes('missing'),
