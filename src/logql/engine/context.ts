@@ -30,3 +30,28 @@ export interface StepEvaluator {
 
 /** How often (in entries) long loops look at the abort signal. */
 export const ABORT_CHECK_EVERY = 4096;
+
+/** How often (in entries) long loops look at the clock to hand the event loop a turn. */
+export const CLOCK_CHECK_EVERY = 256;
+const MS_PER_TURN = 10;
+
+/**
+ * Gives other requests (and the query's own timeout timer) a turn at least every
+ * `MS_PER_TURN` of work: a slice of a metric query can take far longer than that to read.
+ */
+export class TurnTaker {
+  private last = performance.now();
+
+  constructor(private readonly signal: AbortSignal | undefined) {}
+
+  /** Call every `CLOCK_CHECK_EVERY` entries; true when it is time to `await yieldTurn()`. */
+  due(): boolean {
+    return performance.now() - this.last > MS_PER_TURN;
+  }
+
+  async yieldTurn(): Promise<void> {
+    await new Promise<void>((resolve) => setImmediate(resolve));
+    this.signal?.throwIfAborted();
+    this.last = performance.now();
+  }
+}

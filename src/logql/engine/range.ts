@@ -9,7 +9,7 @@ import {
 } from '../../core/index.js';
 import type { Grouping, LabelFilter, LabelMatcher, RangeAggregationExpr } from '../syntax/ast.js';
 import { buildSampleExtractor, type SampleExtractor, type StreamSampleExtractor } from '../pipeline/index.js';
-import { ABORT_CHECK_EVERY, type QueryContext, type StepEvaluator, type Vector } from './context.js';
+import { CLOCK_CHECK_EVERY, TurnTaker, type QueryContext, type StepEvaluator, type Vector } from './context.js';
 import { evalRangeFunction, type Window } from './functions.js';
 import { StreamLabelsCache, groupLabels, withMetadata } from './labels.js';
 import type { EntryBatches } from './types.js';
@@ -241,6 +241,7 @@ export class RangeAggregationEvaluator implements StepEvaluator {
   private async loadSlice(): Promise<void> {
     const signal = this.ctx.signal;
     signal?.throwIfAborted();
+    const turns = new TurnTaker(signal);
     const slice = await this.batches!.nextStreams();
     if (slice === undefined) {
       this.exhausted = true;
@@ -251,7 +252,7 @@ export class RangeAggregationEvaluator implements StepEvaluator {
       if (this.extractor !== undefined) {
         const sx = this.extractorFor(stream);
         while (s.next()) {
-          if (++this.readCount % ABORT_CHECK_EVERY === 0) signal?.throwIfAborted();
+          if (++this.readCount % CLOCK_CHECK_EVERY === 0 && turns.due()) await turns.yieldTurn();
           const ts = s.ts();
           const sample = sx.process(ts, s.line(), s.metadata());
           if (sample !== undefined) this.bufferOf(sample.labelsKey, sample.labels).push(s.relTs(), sample.value);
@@ -263,7 +264,7 @@ export class RangeAggregationEvaluator implements StepEvaluator {
       const streamBuf = this.bufferOf(id.key, id.labels);
       const bytes = this.byteValues;
       while (s.next()) {
-        if (++this.readCount % ABORT_CHECK_EVERY === 0) signal?.throwIfAborted();
+        if (++this.readCount % CLOCK_CHECK_EVERY === 0 && turns.due()) await turns.yieldTurn();
         const rel = s.relTs();
         const value = bytes ? s.lineBytes() : 1;
         const metadata = s.metadata();
