@@ -5,6 +5,8 @@
  * disk per raw byte after a flush.
  *
  *   npm run build && npx tsx bench/ingest.ts [lines=2000000] [clients=4]
+ *
+ * BENCH_NODE_FLAGS="--max-semi-space-size=32" passes V8 flags to the server process.
  */
 import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
@@ -92,7 +94,7 @@ async function main() {
   );
   const child = spawn(
     process.execPath,
-    [path.join(ROOT, 'bin/logstore.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', path.join(dataDir, 'data'), '--config', configFile],
+    [...(process.env.BENCH_NODE_FLAGS ? process.env.BENCH_NODE_FLAGS.split(' ') : []), path.join(ROOT, 'bin/logstore.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', path.join(dataDir, 'data'), '--config', configFile],
     { stdio: ['ignore', 'pipe', 'inherit'] },
   );
   const url = await new Promise<string>((resolve, reject) => {
