@@ -126,7 +126,37 @@ function readTimeDeltas(c: ByteReader, minTs: bigint, count: number): BigInt64Ar
   const halves = new Uint32Array(timestamps.buffer, timestamps.byteOffset, count * 2);
   let lo = halves[0];
   let hi = halves[1];
+  const b = c.buf;
   for (let i = 1; i < count; i++) {
+    // Deltas under 2^28 ns (0.27 s), four varint bytes, are read inline: most of them.
+    const p = c.pos;
+    if (p + 4 <= c.end) {
+      const b0 = b[p], b1 = b[p + 1], b2 = b[p + 2], b3 = b[p + 3];
+      let delta = -1;
+      if (b0 < 0x80) {
+        delta = b0;
+        c.pos = p + 1;
+      } else if (b1 < 0x80) {
+        delta = (b0 & 0x7f) | (b1 << 7);
+        c.pos = p + 2;
+      } else if (b2 < 0x80) {
+        delta = (b0 & 0x7f) | ((b1 & 0x7f) << 7) | (b2 << 14);
+        c.pos = p + 3;
+      } else if (b3 < 0x80) {
+        delta = (b0 & 0x7f) | ((b1 & 0x7f) << 7) | ((b2 & 0x7f) << 14) | (b3 << 21);
+        c.pos = p + 4;
+      }
+      if (delta >= 0) {
+        lo += delta;
+        if (lo >= TWO_32) {
+          lo -= TWO_32;
+          hi = (hi + 1) >>> 0;
+        }
+        halves[2 * i] = lo;
+        halves[2 * i + 1] = hi;
+        continue;
+      }
+    }
     const delta = c.uvarintSmall();
     if (delta < 0) {
       timestamps[i] = BigInt.asIntN(64, timestamps[i - 1] + c.uvarintBig());

@@ -152,6 +152,20 @@ describe('MemChunk', () => {
     expect(decoded.maxTime).toBe(2n ** 63n - 1n);
   });
 
+  it('keeps exact timestamps for deltas of every varint length, across 32-bit carries', () => {
+    const rand = rng(11);
+    const rows: Row[] = [];
+    let ts = 2n ** 32n - 3n; // the low word wraps early
+    for (let i = 0; i < 3000; i++) {
+      // 0 to 2^45 ns, log-uniform: varints of 1 to 7 bytes.
+      const bits = Math.floor(rand() * 46);
+      ts += BigInt(Math.floor(rand() * 2 ** bits)) + (i % 97 === 0 ? 2n ** 28n - 1n : 0n);
+      rows.push({ ts, line: `n=${i}`, metadata: [] });
+    }
+    const decoded = MemChunk.decode(fill(new MemChunk({ blockSize: 4096 }), rows).encode());
+    expect(drain(decoded.iterator(rows[0].ts, ts + 1n, 'forward', '{}')).map((r) => r.ts)).toEqual(rows.map((r) => r.ts));
+  });
+
   it('reports sizes and fullness', () => {
     const chunk = new MemChunk({ blockSize: 1024, targetSize: 4096 });
     expect(chunk.isFull()).toBe(false);
