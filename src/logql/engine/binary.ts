@@ -6,39 +6,8 @@ import {
   type LabelPair, type Labels, LokiError, canonicalLabels, compileRe2, expandRe2Template, getLabel, re2GroupNames,
 } from '../../core/index.js';
 import { type BinaryExpr, type BinaryOp, COMPARISON_OPS, type LabelReplaceExpr, type VectorMatching } from '../syntax/ast.js';
+import { arithmetic, compare } from '../syntax/arith.js';
 import type { Sample, StepEvaluator, Vector } from './context.js';
-
-/** Go's math.Pow where it differs from Math.pow: a base of 1 (or -1 to ±Inf) gives 1. */
-function goPow(x: number, y: number): number {
-  if (x === 1 || y === 0) return 1;
-  if (x === -1 && (y === Infinity || y === -Infinity)) return 1;
-  return Math.pow(x, y);
-}
-
-/** Arithmetic; division and modulo by zero are NaN, as in Loki (spec §10.11). */
-export function arithmetic(op: BinaryOp, l: number, r: number): number {
-  switch (op) {
-    case '+': return l + r;
-    case '-': return l - r;
-    case '*': return l * r;
-    case '/': return r === 0 ? NaN : l / r;
-    case '%': return r === 0 ? NaN : l % r;
-    case '^': return goPow(l, r);
-    default: throw new Error(`not an arithmetic operator: ${op}`);
-  }
-}
-
-export function compare(op: BinaryOp, l: number, r: number): boolean {
-  switch (op) {
-    case '==': return l === r;
-    case '!=': return l !== r;
-    case '>': return l > r;
-    case '>=': return l >= r;
-    case '<': return l < r;
-    case '<=': return l <= r;
-    default: throw new Error(`not a comparison operator: ${op}`);
-  }
-}
 
 /** Either side of a binary operation: a vector per step, or a literal. */
 export type Operand = { kind: 'scalar'; value: number } | { kind: 'vector'; ev: StepEvaluator };

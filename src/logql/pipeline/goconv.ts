@@ -5,7 +5,7 @@
  * is data, not a query error).
  */
 import { goQuote } from '../../core/index.js';
-import { goParseFloat, parseFloatErrorText, parseGoDurationExact } from '../syntax/golang.js';
+import { goParseFloat, parseFloatErrorText, parseGoDurationExact, parseHumanBytesChecked } from '../syntax/golang.js';
 
 export interface ConversionError {
   error: string;
@@ -75,38 +75,7 @@ function durationErrorText(orig: string): string {
   return invalid; // well-formed but out of range
 }
 
-const BYTE_UNITS: Record<string, number> = {
-  '': 1, b: 1,
-  k: 1e3, kb: 1e3, ki: 1024, kib: 1024,
-  m: 1e6, mb: 1e6, mi: 1024 ** 2, mib: 1024 ** 2,
-  g: 1e9, gb: 1e9, gi: 1024 ** 3, gib: 1024 ** 3,
-  t: 1e12, tb: 1e12, ti: 1024 ** 4, tib: 1024 ** 4,
-  p: 1e15, pb: 1e15, pi: 1024 ** 5, pib: 1024 ** 5,
-  e: 1e18, eb: 1e18, ei: 1024 ** 6, eib: 1024 ** 6,
-};
-
-const MAX_UINT64 = 18446744073709551615;
-
-/**
- * `humanize.ParseBytes`: the leading run of digits, `.` and `,` (commas dropped) as a float,
- * then a case-insensitive unit after trimming spaces. Truncated to an integer like Go's uint64.
- */
+/** `humanize.ParseBytes`, as Loki's `bytes()` conversions and bytes label filters use it. */
 export function convertBytes(s: string): number | ConversionError {
-  let i = 0;
-  let hasComma = false;
-  while (i < s.length) {
-    const c = s[i];
-    if (!(isDigit(c) || c === '.' || c === ',')) break;
-    if (c === ',') hasComma = true;
-    i++;
-  }
-  const num = hasComma ? s.slice(0, i).replace(/,/g, '') : s.slice(0, i);
-  const amount = goParseFloat(num);
-  if (typeof amount !== 'number') return { error: parseFloatErrorText(num, amount) };
-  const extra = s.slice(i).trim().toLowerCase();
-  const unit = BYTE_UNITS[extra];
-  if (unit === undefined) return { error: `unhandled size name: ${extra}` };
-  const v = amount * unit;
-  if (v >= MAX_UINT64) return { error: `too large: ${s}` };
-  return Math.trunc(v);
+  return parseHumanBytesChecked(s);
 }

@@ -13,6 +13,7 @@ import type {
   VectorAggregationExpr, VectorMatching, VectorOp,
 } from './ast.js';
 import { NO_GROUPING, SET_OPS } from './ast.js';
+import { foldScalars } from './arith.js';
 import { parseError } from './errors.js';
 import { formatFixed, goAtoi, goParseFloat, parseFloatErrorText } from './golang.js';
 import { patternParserError } from './pattern.js';
@@ -190,32 +191,6 @@ export function labelReplace(inner: SampleExpr, dst: string, replacement: string
 /** Go's `%T` of a log expression as Loki prints it in binary-operation errors. */
 function goTypeName(e: LogExpr): string {
   return e.stages.length === 0 ? '*syntax.MatchersExpr' : '*syntax.PipelineExpr';
-}
-
-/** Go `math.Pow` where it differs from `**` (1^NaN, (-1)^±Inf). */
-function goPow(x: number, y: number): number {
-  if (y === 0 || x === 1) return 1;
-  if (x === -1 && !Number.isFinite(y) && !Number.isNaN(y)) return 1;
-  return x ** y;
-}
-
-/** Loki's MergeBinOp on two scalars (no filtering): comparisons give 1 or 0. */
-export function foldScalars(op: BinaryOp, l: number, r: number): number {
-  switch (op) {
-    case '+': return l + r;
-    case '-': return l - r;
-    case '*': return l * r;
-    case '/': return r === 0 ? NaN : l / r;
-    case '%': return r === 0 ? NaN : l % r;
-    case '^': return goPow(l, r);
-    case '==': return l === r ? 1 : 0;
-    case '!=': return l !== r ? 1 : 0;
-    case '>': return l > r ? 1 : 0;
-    case '>=': return l >= r ? 1 : 0;
-    case '<': return l < r ? 1 : 0;
-    case '<=': return l <= r ? 1 : 0;
-    default: throw new Error(`unexpected operation (${op})`);
-  }
 }
 
 /** A binary operation: type checks, literal checks and folding as Loki's mustNewBinOpExpr. */

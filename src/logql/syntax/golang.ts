@@ -419,19 +419,28 @@ const BYTE_UNITS: Record<string, number> = {
 const MAX_UINT64_FLOAT = 18446744073709551615;
 
 /**
- * `humanize.ParseBytes`: a decimal amount (`,` ignored) and a case-insensitive unit. Returns the
- * byte count (an integer-valued float, exact as a JS number) or undefined.
+ * `humanize.ParseBytes`: the leading run of digits, `.` and `,` (commas dropped) as a float,
+ * then a case-insensitive unit after trimming spaces; truncated to an integer like Go's uint64.
+ * Returns the byte count or Go's error text.
  */
-export function parseHumanBytes(s: string): number | undefined {
+export function parseHumanBytesChecked(s: string): number | { error: string } {
   let i = 0;
   while (i < s.length && (isDecimal(s[i]) || s[i] === '.' || s[i] === ',')) i++;
-  const amount = goParseFloat(s.slice(0, i).replace(/,/g, ''));
-  if (typeof amount !== 'number') return undefined;
-  const unit = BYTE_UNITS[s.slice(i).trim().toLowerCase()];
-  if (unit === undefined) return undefined;
+  const num = s.slice(0, i).replace(/,/g, '');
+  const amount = goParseFloat(num);
+  if (typeof amount !== 'number') return { error: parseFloatErrorText(num, amount) };
+  const extra = s.slice(i).trim().toLowerCase();
+  const unit = BYTE_UNITS[extra];
+  if (unit === undefined) return { error: `unhandled size name: ${extra}` };
   const v = amount * unit;
-  if (v >= MAX_UINT64_FLOAT) return undefined;
+  if (v >= MAX_UINT64_FLOAT) return { error: `too large: ${s}` };
   return Math.trunc(v);
+}
+
+/** `parseHumanBytesChecked` without the reason: the byte count or undefined. */
+export function parseHumanBytes(s: string): number | undefined {
+  const v = parseHumanBytesChecked(s);
+  return typeof v === 'number' ? v : undefined;
 }
 
 /** `humanize.Bytes` without its space (`10GB`, `1.5kB`, `5B`), as Loki prints bytes filters. */

@@ -6,6 +6,7 @@
  * decimal arithmetic, `date`/`toDate` use the Local zone (UTC).
  */
 import { compileRe2, expandRe2Template, forEachRe2Match, re2GroupNames } from '../../core/index.js';
+import { parseHumanBytesChecked } from '../syntax/golang.js';
 import { GoTime, ZERO_TIME, formatGoTime, inZone, parseGoTime } from './gotime.js';
 import {
   JsonObject,
@@ -301,22 +302,9 @@ function goDurationSeconds(v: string): number {
 
 /** go-humanize ParseBytes: "1.5 KiB", "42MB", "10 mb" → bytes. */
 function humanBytes(v: string): number {
-  const m = /^([0-9.,]*)\s*([A-Za-z]*)\s*$/.exec(v.trim());
-  const num = m ? m[1].replace(/,/g, '') : v;
-  const f = m ? parseGoFloat(num) : undefined;
-  if (f === undefined) throw new CallError(`strconv.ParseFloat: parsing ${JSON.stringify(num)}: invalid syntax`);
-  const unit = (m as RegExpExecArray)[2].toLowerCase();
-  const mult: Record<string, number> = {
-    '': 1, b: 1,
-    k: 1e3, kb: 1e3, ki: 1024, kib: 1024,
-    m: 1e6, mb: 1e6, mi: 1024 ** 2, mib: 1024 ** 2,
-    g: 1e9, gb: 1e9, gi: 1024 ** 3, gib: 1024 ** 3,
-    t: 1e12, tb: 1e12, ti: 1024 ** 4, tib: 1024 ** 4,
-    p: 1e15, pb: 1e15, pi: 1024 ** 5, pib: 1024 ** 5,
-    e: 1e18, eb: 1e18, ei: 1024 ** 6, eib: 1024 ** 6,
-  };
-  if (!(unit in mult)) throw new CallError(`unhandled size name: ${unit}`);
-  return Math.trunc(f * mult[unit]);
+  const n = parseHumanBytesChecked(v.trim());
+  if (typeof n !== 'number') throw new CallError(n.error);
+  return n;
 }
 
 function unixToTime(epoch: string): GoTime {
