@@ -34,7 +34,8 @@ export interface ExtractedTokens {
 
 /**
  * Copies the hex tokens of `lines` (entry i is bytes `offsets[i]..offsets[i+1]`) to the token
- * column and zeroes them IN PLACE, which leaves `lines` as the text section.
+ * column and zeroes them IN PLACE, which leaves `lines` as the text section. `lines` must not
+ * share memory with the token scratch (it is the chunk's own line scratch).
  *
  * HOT PATH (every byte of every block). A run of MIN_TOKEN_LENGTH hex digits always covers one
  * of every MIN_TOKEN_LENGTH consecutive positions, so only those positions are probed.
@@ -43,6 +44,9 @@ export function extractTokens(lines: Buffer, offsets: Uint32Array, count: number
   const tokens = tokensScratch.get(lines.length);
   // Per line at most one token per MIN_TOKEN_LENGTH + 1 bytes, each ≤ 2 varints of ≤ 5 bytes.
   const splices = splicesScratch.get(count + Math.ceil(lines.length / MIN_TOKEN_LENGTH) * 10);
+  // Tokens move four bytes at a time (see `insertTokens`).
+  const lineWords = new DataView(lines.buffer, lines.byteOffset, lines.length);
+  const tokenWords = new DataView(tokens.buffer, tokens.byteOffset, tokens.length);
   let tokensLen = 0;
   let sp = 0;
   for (let i = 0; i < count; i++) {
@@ -62,7 +66,12 @@ export function extractTokens(lines: Buffer, offsets: Uint32Array, count: number
       if (runEnd - runStart >= MIN_TOKEN_LENGTH) {
         sp = writeVarint(splices, sp, runStart - textFrom + 1);
         sp = writeVarint(splices, sp, runEnd - runStart);
-        for (let k = runStart; k < runEnd; k++) {
+        let k = runStart;
+        for (; k + 4 <= runEnd; k += 4, tokensLen += 4) {
+          tokenWords.setUint32(tokensLen, lineWords.getUint32(k));
+          lineWords.setUint32(k, 0);
+        }
+        for (; k < runEnd; k++) {
           tokens[tokensLen++] = lines[k];
           lines[k] = 0;
         }
