@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { type Direction, type EntryIterator, type Labels, LokiError, type LogEntry, MergeIterator } from '../../src/core/index.js';
+import { crc32 } from 'node:zlib';
 import { MemChunk, type BlockView } from '../../src/storage/index.js';
+import { ByteReader } from '../../src/storage/bytes.js';
 
 type Row = LogEntry;
 
@@ -304,5 +306,28 @@ describe('MemChunk corruption', () => {
     const last = ordered[ordered.length - 1].ts;
     expect(drain(c.iterator(last, last + 1n, 'forward', '{}')).length).toBeGreaterThan(0);
     expect(() => drain(c.iterator(ordered[0].ts, last + 1n, 'forward', '{}'))).toThrow(/block 0 checksum mismatch/);
+  });
+
+  it('decodes the line text only when asked, and reports damage found there', () => {
+    const ordered = makeRows(300, 9);
+    const b = Buffer.from(fill(new MemChunk({ blockSize: 2048 }), ordered).encode());
+    // Damage the first block's text section behind checksums that still match, as a bug in
+    // the writer would: the columns stay readable, the text does not decompress.
+    const header = new ByteReader(b, 6);
+    const sizes = Array.from({ length: 6 }, () => header.uvarint());
+    const textStart = header.pos + sizes[1];
+    b.fill(0xff, textStart, textStart + Math.min(8, sizes[3]));
+    const indexOffset = b.readUInt32BE(b.length - 16);
+    const block0 = b.subarray(6, b.readUInt32BE(indexOffset + 24) + b.readUInt32BE(indexOffset + 20));
+    b.writeUInt32BE(crc32(block0), indexOffset + 32);
+    b.writeUInt32BE(crc32(b.subarray(indexOffset, b.length - 16), crc32(b.subarray(0, 6))), b.length - 8);
+
+    const [first] = MemChunk.decode(b, 'tenant/abc/chunk-2').blockSources(ordered[0].ts, ordered[0].ts + 1n);
+    const view = first.load();
+    expect(view.timestamps[0]).toBe(ordered[0].ts);
+    expect(view.lineOffsets[1]).toBe(Buffer.byteLength(ordered[0].line));
+    expect(view.metadata(0)).toEqual([]);
+    expect(() => view.lines).toThrow(LokiError);
+    expect(() => view.line(0)).toThrow(/corrupt chunk tenant\/abc\/chunk-2: block 0: zstd/);
   });
 });
