@@ -120,6 +120,7 @@ const LIMIT_KEYS: Record<string, Setter<Partial<Limits>>> = {
     if (!Array.isArray(v) || v.some((x) => typeof x !== 'string')) configError(`${k}: expected a list of label names`);
     l.discoverServiceName = v as string[];
   },
+  discover_log_levels: (l, v, k) => (l.discoverLogLevels = bool(v, k)),
   max_entries_limit_per_query: (l, v, k) => (l.maxEntriesLimitPerQuery = num(v, k)),
   max_query_length: (l, v, k) => (l.maxQueryLengthMs = durationMs(v, k)),
   max_query_series: (l, v, k) => (l.maxQuerySeries = num(v, k)),
@@ -272,6 +273,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
       max_structured_metadata_entries_count: l.maxStructuredMetadataEntries,
       max_global_streams_per_user: l.maxGlobalStreamsPerUser,
       discover_service_name: l.discoverServiceName,
+      discover_log_levels: l.discoverLogLevels,
       max_entries_limit_per_query: l.maxEntriesLimitPerQuery,
       max_query_length: dur(l.maxQueryLengthMs),
       max_query_series: l.maxQuerySeries,

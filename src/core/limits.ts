@@ -22,6 +22,8 @@ export interface Limits {
   maxGlobalStreamsPerUser: number;
   /** Add `service_name` when absent, as Loki ≥ 3.0 does; an empty list disables it. */
   discoverServiceName: string[];
+  /** Add structured metadata `detected_level` at ingest, as Loki ≥ 3 does (needs structured metadata allowed). */
+  discoverLogLevels: boolean;
   maxEntriesLimitPerQuery: number;
   maxQueryLengthMs: number;
   maxQuerySeries: number;
@@ -55,6 +57,7 @@ export const DEFAULT_LIMITS: Limits = {
     'service', 'app', 'application', 'app_name', 'name', 'app_kubernetes_io_name', 'container',
     'container_name', 'k8s_container_name', 'component', 'workload', 'job', 'k8s_job_name',
   ],
+  discoverLogLevels: true,
   maxEntriesLimitPerQuery: 5000,
   maxQueryLengthMs: 721 * HOUR,
   maxQuerySeries: 500,

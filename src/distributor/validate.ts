@@ -3,11 +3,12 @@
  * (pkg/distributor: ValidateLabels, then ValidateEntry per entry; first failing check wins).
  * Refused streams and entries become messages; the rest goes on to the ingester even when
  * the response will be a 400, as in Loki. Surviving entries get their structured metadata
- * normalised the way Loki does it after validation.
+ * normalised the way Loki does it after validation, then `detected_level` (levels.ts).
  */
 import {
-  LokiError, NS_PER_MS, entryBytes, goQuote, metadataBytes, type LabelPair, type Labels, type Limits, type Nanos,
+  LokiError, NS_PER_MS, goQuote, type LabelPair, type Labels, type Limits, type Nanos,
 } from '../core/index.js';
+import { DETECTED_LEVEL, streamLevel, withDetectedLevel } from './levels.js';
 import * as msg from './messages.js';
 import { SERVICE_NAME_LABEL } from './streams.js';
 import type { DiscardedCount, PushEntry, PushRequest, PushStream, ValidatedPush } from './types.js';
@@ -40,6 +41,7 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
   if (push.streams.length === 0) throw new LokiError('empty_push', msg.MISSING_STREAMS);
   const oldest = limits.rejectOldSamples ? now - BigInt(limits.rejectOldSamplesMaxAgeMs) * NS_PER_MS : undefined;
   const newest = now + BigInt(limits.creationGracePeriodMs) * NS_PER_MS;
+  const discoverLevels = limits.discoverLogLevels && limits.allowStructuredMetadata;
   const result: ValidatedPush = { streams: [], errors: [], lines: 0, bytes: 0, validLines: 0, validBytes: 0, discarded: [] };
   const discarded = new Map<string, DiscardedCount>();
   const discard = (reason: string, bytes: number, lines = 1) => {
@@ -58,7 +60,7 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
     const labelProblem = checkLabels(stream, limits);
     if (labelProblem) {
       let bytes = 0;
-      for (const e of stream.entries) bytes += entryBytes(e);
+      for (const e of stream.entries) bytes += Buffer.byteLength(e.line) + metadataSize(e.metadata);
       result.lines += stream.entries.length;
       result.bytes += bytes;
       result.errors.push(labelProblem.message);
@@ -66,12 +68,13 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
       continue;
     }
     const key = stream.key;
+    const levelOfStream = discoverLevels ? streamLevel(stream.labels) : undefined;
     let kept: PushEntry[] | undefined; // allocated only once an entry is dropped or rewritten
     for (let i = 0; i < stream.entries.length; i++) {
       const e = stream.entries[i];
       const lineBytes = Buffer.byteLength(e.line);
       const md = e.metadata;
-      const mdBytes = md.length === 0 ? 0 : metadataBytes(md);
+      const mdBytes = metadataSize(md);
       const size = lineBytes + mdBytes;
       result.lines++;
       result.bytes += size;
@@ -107,7 +110,8 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
       }
       result.validLines++;
       result.validBytes += size;
-      const normalized = md.length === 0 ? md : normalizeMetadata(md);
+      let normalized = md.length === 0 ? md : normalizeMetadata(md);
+      if (discoverLevels) normalized = withDetectedLevel(normalized, e.line, levelOfStream);
       if (normalized !== md) {
         kept ??= stream.entries.slice(0, i);
         kept.push({ ts: e.ts, line: e.line, metadata: normalized });
@@ -120,6 +124,16 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
   }
   result.discarded = [...discarded.values()];
   return result;
+}
+
+/**
+ * Structured-metadata bytes as Loki counts them for limits and rates: names and values in UTF-8,
+ * leaving out `detected_level`, which Loki adds itself.
+ */
+function metadataSize(md: Labels): number {
+  let n = 0;
+  for (const p of md) if (p.name !== DETECTED_LEVEL) n += Buffer.byteLength(p.name) + Buffer.byteLength(p.value);
+  return n;
 }
 
 /** Stream-level checks (Loki's ValidateLabels); the labels are already sorted. */

@@ -23,7 +23,7 @@ const API_KEY = '{app="api", service_name="api"}';
 describe('validatePush: entries', () => {
   it('passes valid streams through untouched', () => {
     const p = push([{ labels: API, entries: [entry(NOW), entry(NOW + 1n, 'héllo')] }]);
-    const v = validatePush('t', p, limits(), NOW);
+    const v = validatePush('t', p, limits({ discoverLogLevels: false }), NOW);
     expect(v.streams).toEqual(p.streams);
     expect(v.streams[0]).toBe(p.streams[0]);
     expect(v).toMatchObject({ errors: [], lines: 2, bytes: 7, validLines: 2, validBytes: 7, discarded: [] });
@@ -136,7 +136,8 @@ describe('structured metadata normalisation', () => {
     const md = [{ name: 'trace.id', value: 'a\ufffdb' }, { name: 'Zone', value: 'z' }, { name: '1x', value: '1' }];
     const v = validatePush('t', push([{ labels: API, entries: [entry(NOW, 'x', md)] }]), limits(), NOW);
     expect(v.streams[0].entries[0].metadata).toEqual([
-      { name: 'Zone', value: 'z' }, { name: 'key_1x', value: '1' }, { name: 'trace_id', value: 'a b' },
+      { name: 'Zone', value: 'z' }, { name: 'detected_level', value: 'unknown' }, { name: 'key_1x', value: '1' },
+      { name: 'trace_id', value: 'a b' },
     ]);
     // Sizes are those received: original names, U+FFFD as its 3 UTF-8 bytes.
     expect(v.bytes).toBe(1 + 'trace.id'.length + 5 + 'Zone'.length + 1 + '1x'.length + 1);
@@ -144,7 +145,7 @@ describe('structured metadata normalisation', () => {
 
   it('leaves clean sorted metadata as the same array', () => {
     const md = [{ name: 'a', value: '1' }, { name: 'trace_id', value: 't' }];
-    const v = validatePush('t', push([{ labels: API, entries: [entry(NOW, 'x', md)] }]), limits(), NOW);
+    const v = validatePush('t', push([{ labels: API, entries: [entry(NOW, 'x', md)] }]), limits({ discoverLogLevels: false }), NOW);
     expect(v.streams[0].entries[0].metadata).toBe(md);
   });
 
@@ -163,5 +164,42 @@ describe('structured metadata normalisation', () => {
     expectLokiError(bad('...'), 400, 'normalization for label name "..." resulted in invalid name "_"');
     expectLokiError(bad(''), 400, 'label name is empty');
     expect(bad('...')).toThrow(LokiError);
+  });
+});
+
+describe('detected_level', () => {
+  const levels = (v: ReturnType<typeof validatePush>) =>
+    v.streams.flatMap((s) => s.entries.map((e) => e.metadata.find((p) => p.name === 'detected_level')?.value));
+
+  it('is added to every surviving entry, and only to those', () => {
+    const p = push([{ labels: API, entries: [entry(NOW, 'level=warn'), entry(NOW + 3600n * S, 'ERROR late'), entry(NOW, 'hello')] }]);
+    const v = validatePush('t', p, limits(), NOW);
+    expect(v.errors).toHaveLength(1);
+    expect(levels(v)).toEqual(['warn', 'unknown']);
+    expect(v.streams[0].entries[0].metadata).toEqual([{ name: 'detected_level', value: 'warn' }]);
+    // the pushed entries themselves are left alone
+    expect(p.streams[0].entries[0].metadata).toEqual([]);
+  });
+
+  it('comes from a level label of the stream before metadata and line', () => {
+    const p = push([{ labels: { ...API, level: 'WARNING' }, entries: [entry(NOW, 'level=error', [{ name: 'severity', value: 'debug' }])] }]);
+    expect(levels(validatePush('t', p, limits(), NOW))).toEqual(['warn']);
+  });
+
+  it('is left out when switched off or when structured metadata is not allowed', () => {
+    const p = push([{ labels: API, entries: [entry(NOW, 'level=warn')] }]);
+    expect(validatePush('t', p, limits({ discoverLogLevels: false }), NOW).streams[0]).toBe(p.streams[0]);
+    expect(validatePush('t', p, limits({ allowStructuredMetadata: false }), NOW).streams[0]).toBe(p.streams[0]);
+  });
+
+  it('does not count towards metadata size or bytes, but counts as an entry', () => {
+    const md = [{ name: 'detected_level', value: 'Error' }, { name: 'k', value: 'v' }];
+    const p = push([{ labels: API, entries: [entry(NOW, 'x', md)] }]);
+    const v = validatePush('t', p, limits({ maxStructuredMetadataSize: 2 }), NOW);
+    expect(v.errors).toEqual([]);
+    expect(v).toMatchObject({ bytes: 3, validBytes: 3 });
+    expect(v.streams[0].entries[0].metadata).toEqual([{ name: 'detected_level', value: 'error' }, { name: 'k', value: 'v' }]);
+    const tooMany = validatePush('t', p, limits({ maxStructuredMetadataEntries: 1 }), NOW);
+    expect(tooMany.errors).toHaveLength(1);
   });
 });
