@@ -44,8 +44,9 @@ async function prepare(script: Script, setup: Setup): Promise<TestApp> {
     c.ingester.blockSize = 256;
     c.ingester.chunkTargetSize = 512;
     c.ingester.wal.sync = 'never';
-    // The scripts spell out every label: no service_name discovery.
+    // The scripts spell out every label and metadata pair: no service_name or detected_level discovery.
     c.limits.discoverServiceName = [];
+    c.limits.discoverLogLevels = false;
   });
   switch (setup) {
     case 'memory':
