@@ -102,9 +102,11 @@ describe('querier', () => {
   it('returns entries held both in memory and in a stored chunk once', async () => {
     const a = await start();
     await pushProto(a.url, [{ labels: LABELS, entries: ENTRIES.slice(0, 10) }]);
-    // The same entries stored while still in memory: what a query sees during a flush.
+    // The same entries stored while still in memory: what a query sees during a flush. The push
+    // gave each the structured metadata detected_level="unknown".
     const chunk = new MemChunk();
-    for (const e of ENTRIES.slice(0, 10)) chunk.append(e.ts, e.line, []);
+    const metadata: Labels = [{ name: 'detected_level', value: 'unknown' }];
+    for (const e of ENTRIES.slice(0, 10)) chunk.append(e.ts, e.line, metadata);
     const labels: Labels = [{ name: 'app', value: 'q' }];
     await a.store.putChunk('fake', labels, chunk);
     const q = new Querier(a.ingester, a.store);

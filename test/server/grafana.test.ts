@@ -112,8 +112,13 @@ describe('Grafana datasource', () => {
     // Newest first.
     expect(frame.logs.map((r) => BigInt(r.ts))).toEqual([...Array(10).keys()].reverse().map((i) => T0 + BigInt(i * 6) * NS));
     const row = frame.logs[0];
-    expect(row.labels).toEqual({ app: 'web', env: 'dev', service_name: 'web', trace_id: 't9', status: '209', path: '/p9' });
-    expect(row.labelTypes).toEqual({ app: 'I', env: 'I', service_name: 'I', trace_id: 'S', status: 'P', path: 'P' });
+    // detected_level is added at ingest (Loki 3): these JSON lines name no level.
+    expect(row.labels).toEqual({
+      app: 'web', env: 'dev', service_name: 'web', detected_level: 'unknown', trace_id: 't9', status: '209', path: '/p9',
+    });
+    expect(row.labelTypes).toEqual({
+      app: 'I', env: 'I', service_name: 'I', detected_level: 'S', trace_id: 'S', status: 'P', path: 'P',
+    });
   });
 
   it('log query without the flag: metadata and parsed labels folded into stream labels, two-element values', async () => {
@@ -127,7 +132,9 @@ describe('Grafana datasource', () => {
     expect(JSON.parse(res.text).data.encodingFlags).toBeUndefined();
     // Each entry is its own stream here; streams come sorted by their label strings.
     expect(frame.logs.map((r) => r.labels.trace_id)).toEqual(['t7', 't8', 't9']);
-    expect(frame.logs[2].labels).toEqual({ app: 'web', env: 'dev', service_name: 'web', trace_id: 't9', status: '209', path: '/p9' });
+    expect(frame.logs[2].labels).toEqual({
+      app: 'web', env: 'dev', service_name: 'web', detected_level: 'unknown', trace_id: 't9', status: '209', path: '/p9',
+    });
   });
 
   it('logs volume histogram (X-Query-Tags: Source=logvolhist)', async () => {
@@ -146,6 +153,10 @@ describe('Grafana datasource', () => {
     expect(res.status).toBe(200);
     const frame = parseLikeGrafana(res.text);
     expect(frame.resultType).toBe('matrix');
+    // detected_level follows the streams' level label.
+    expect(frame.series.map((s) => s.metric)).toEqual([
+      { level: 'error', detected_level: 'error' }, { level: 'info', detected_level: 'info' },
+    ]);
     const byLevel = Object.fromEntries(frame.series.map((s) => [s.metric.level, s.points]));
     const t0s = Number(T0 / NS);
     // Windows (t-1m, t]: the entry at T0 counts at T0, the other 59 at T0+1m.

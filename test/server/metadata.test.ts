@@ -33,7 +33,10 @@ async function snapshot() {
 }
 
 beforeAll(async () => {
-  app = await startTestApp();
+  // Byte counts below are the lines' own: no detected_level metadata added.
+  app = await startTestApp((c) => {
+    c.limits.discoverLogLevels = false;
+  });
   await push('{app="api", env="prod"}', 0n, 'a'.repeat(100));
   await push('{app="api", env="dev"}', 1n, 'b'.repeat(10));
   await push('{app="web", env="prod", team="x"}', 2n, 'c'.repeat(1000));

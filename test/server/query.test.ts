@@ -96,7 +96,8 @@ describe('legacy /api/prom/query', () => {
     expect(res.status).toBe(200);
     const body = JSON.parse(res.text);
     expect(body.streams).toEqual([{
-      labels: '{app="q", service_name="q"}',
+      // Structured metadata (here Loki 3's detected_level) folds into the label string.
+      labels: '{app="q", detected_level="unknown", service_name="q"}',
       entries: [1n, 2n].map((i) => ({ ts: new Date(Number((T0 + i * NS) / 1_000_000n)).toISOString().replace('.000Z', 'Z'), line: `line ${i} <b>` })),
     }]);
     expect(body.stats.summary).toBeDefined();

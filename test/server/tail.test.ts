@@ -74,8 +74,9 @@ describe('tail', () => {
     ], h);
     await expect.poll(() => lines(c), { timeout: 1000 }).toEqual(['{"level":"error","n":3}', '{"level":"error","n":5}']);
     const last = (c.messages.at(-1) as V1Message).streams[0];
-    // Without categorize-labels the parsed labels are part of the stream and values have two elements.
-    expect(last.stream).toEqual({ app: 'tail', service_name: 'tail', level: 'error', n: '5' });
+    // Without categorize-labels the structured metadata (Loki 3's detected_level, from the JSON
+    // level field) and the parsed labels are part of the stream, and values have two elements.
+    expect(last.stream).toEqual({ app: 'tail', service_name: 'tail', detected_level: 'error', level: 'error', n: '5' });
     expect(last.values[0]).toHaveLength(2);
     await expect.poll(() => c.pings, { timeout: 2500 }).toBeGreaterThan(0);
     c.ws.close();
@@ -89,7 +90,11 @@ describe('tail', () => {
     expect(c.messages[0]).toEqual({
       streams: [{
         stream: { app: 'cat', service_name: 'cat' },
-        values: [[expect.any(String), 'status=500', { structuredMetadata: { trace_id: 'x1' }, parsed: { status: '500' } }]],
+        values: [[
+          expect.any(String),
+          'status=500',
+          { structuredMetadata: { detected_level: 'unknown', trace_id: 'x1' }, parsed: { status: '500' } },
+        ]],
       }],
       encodingFlags: ['categorize-labels'],
     });
@@ -103,7 +108,7 @@ describe('tail', () => {
     await pushProto(app.url, [{ labels: '{app="old"}', entries: [{ ts, line: 'hello' }] }], h);
     await expect.poll(() => c.messages.length, { timeout: 1000 }).toBe(1);
     const msg = c.messages[0] as { streams: { labels: string; entries: { ts: string; line: string }[] }[]; dropped_entries: unknown };
-    expect(msg.streams[0].labels).toBe('{app="old", service_name="old"}');
+    expect(msg.streams[0].labels).toBe('{app="old", detected_level="unknown", service_name="old"}');
     expect(msg.streams[0].entries[0].line).toBe('hello');
     expect(new Date(msg.streams[0].entries[0].ts).getTime()).toBe(Number(ts / 1_000_000n));
     expect(msg.dropped_entries).toBeNull();
@@ -152,7 +157,7 @@ describe('tail', () => {
       .flatMap((m) => m.dropped_entries ?? []);
     expect(dropped.length).toBeGreaterThan(0);
     expect(dropped.length).toBeLessThanOrEqual(1000);
-    expect(dropped[0].labels).toEqual({ app: 'flood', service_name: 'flood' });
+    expect(dropped[0].labels).toEqual({ app: 'flood', detected_level: 'unknown', service_name: 'flood' });
     expect(BigInt(dropped[0].timestamp) >= t).toBe(true);
     // What was dropped was really not sent.
     expect(lines(c).filter((l) => l !== 'last').length).toBeLessThan(24 * 1024);
