@@ -84,11 +84,14 @@ describe('pino-loki', () => {
     expect(got).toHaveLength(21);
     const first = got.find((e) => e.line.includes('"payment 0"'))!;
     expect(JSON.parse(first.line)).toMatchObject({ msg: 'payment 0', orderId: 0 });
-    expect(first.metadata).toEqual([{ name: 'trace_id', value: 't0' }]);
+    // detected_level (Loki 3) comes from the stream's level label.
+    expect(first.metadata).toEqual([{ name: 'detected_level', value: 'info' }, { name: 'trace_id', value: 't0' }]);
     expect(first.stream).toContain('app="payments"');
     expect(first.stream).toContain('level="info"');
     // pino-loki maps pino's numeric levels to Loki level names (40 → warning).
-    expect(got.some((e) => e.stream.includes('level="warning"') && e.line.includes('card declined'))).toBe(true);
+    const declined = got.find((e) => e.line.includes('card declined'))!;
+    expect(declined.stream).toContain('level="warning"');
+    expect(declined.metadata).toEqual([{ name: 'detected_level', value: 'warn' }]);
     stream.end();
   });
 });

@@ -36,8 +36,10 @@ describe('restart', () => {
     expect(await readdir(path.join(app.dataDir, 'chunks'))).not.toHaveLength(0);
     app = await app.restart();
     const got = await readAll(app, 'fake', ['app', 'api']);
+    // Each entry also carries the detected_level the push added (Loki 3); these lines name no level.
+    const level = { name: 'detected_level', value: 'unknown' };
     expect(got.map((e) => [e.ts, e.line, e.metadata])).toEqual(
-      sent.map((e) => [e.ts, e.line, e.metadata ? [{ name: 'trace_id', value: e.metadata.trace_id }] : []]),
+      sent.map((e) => [e.ts, e.line, e.metadata ? [level, { name: 'trace_id', value: e.metadata.trace_id }] : [level]]),
     );
     expect(new Set(got.map((e) => e.stream))).toEqual(new Set(['{app="api", env="dev", service_name="api"}']));
     const backward = await readAll(app, 'fake', ['app', 'api'], { direction: 'backward', from: T0 + 100_000_000n });

@@ -128,7 +128,9 @@ describe('push errors over HTTP', () => {
     });
     expect(legacy.status).toBe(204);
     const t1 = await readAll(app, 't1', ['app', 'gz']);
-    expect(t1.map((e) => [e.line, e.metadata])).toEqual([['zipped', [{ name: 'trace_id', value: 'abc' }]]]);
+    expect(t1.map((e) => [e.line, e.metadata])).toEqual([
+      ['zipped', [{ name: 'detected_level', value: 'unknown' }, { name: 'trace_id', value: 'abc' }]],
+    ]);
     const t2 = await readAll(app, 't2', ['app', 'gz']);
     expect(t2.map((e) => [e.ts, e.line])).toEqual([[1714550400000000005n, 'legacy']]);
     expect((await readAll(app, 't1', ['app', 'base'])).map((e) => e.line)).toEqual(['kept']);
