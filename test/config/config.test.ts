@@ -24,6 +24,7 @@ describe('config', () => {
     expect([c.listenHost, c.listenPort, c.authEnabled, c.noAuthTenant]).toEqual(['127.0.0.1', 3100, false, 'fake']);
     expect(path.basename(c.dataDir)).toBe('data');
     expect(c.limits.rejectOldSamples).toBe(false);
+    expect(c.limits.discoverLogLevels).toBe(true);
     expect(c.limits.retentionPeriodMs).toBe(0);
     expect(c.ingester.chunkTargetSize).toBe(1572864);
   });
@@ -40,8 +41,9 @@ limits_config:
   ingestion_rate_mb: 8
   reject_old_samples: true
   reject_old_samples_max_age: 72h
+  discover_log_levels: false
 overrides:
-  team-a: { max_line_size: 1KB }
+  team-a: { max_line_size: 1KB, discover_log_levels: true }
 `);
     const c = loadConfig({ file: f, env: { LOGSTORE_DATA_DIR: '/tmp/x', LOGSTORE_LISTEN: '127.0.0.1:4000' }, flags: { listen: '127.0.0.1:5000' } });
     expect(c.authEnabled).toBe(true);
@@ -54,6 +56,7 @@ overrides:
     expect(c.limits.rejectOldSamplesMaxAgeMs).toBe(72 * 3_600_000);
     expect(limitsFor(c, 'team-a').maxLineSize).toBe(1024);
     expect(limitsFor(c, 'team-b').maxLineSize).toBe(262144);
+    expect([limitsFor(c, 'team-a').discoverLogLevels, limitsFor(c, 'team-b').discoverLogLevels]).toEqual([true, false]);
   });
 
   it('refuses bad configuration with a one-line reason', async () => {
