@@ -123,6 +123,9 @@ export class Ingester {
   private nextEntryNo = 1;
   private flushTimer: NodeJS.Timeout | undefined;
   private flushRunning: Promise<void> | undefined;
+  private flushQueued = false;
+  /** True while the WAL is replayed at start, when nothing may be flushed yet. */
+  private replaying = true;
   private closed = false;
   private readonly appendListeners = new Set<AppendListener>();
 
@@ -136,7 +139,11 @@ export class Ingester {
       { dir: deps.walDir, sync: deps.config.wal.sync, segmentBytes: deps.config.wal.segmentBytes },
       (rec, segment) => ing.replay(rec, segment, marks),
     );
-    ing.flushTimer = setInterval(() => void ing.flushCycle(false), deps.config.flushCheckPeriodMs);
+    ing.replaying = false;
+    ing.flushSoon();
+    ing.flushTimer = setInterval(() => {
+      ing.flushCycle(false).catch((e) => deps.log?.(`flush failed: ${(e as Error).message}`));
+    }, deps.config.flushCheckPeriodMs);
     ing.flushTimer.unref();
     return ing;
   }
@@ -277,7 +284,10 @@ export class Ingester {
     if (e.ts > stream.highestTs) stream.highestTs = e.ts;
     stream.last = e;
     stream.lastAppendMs = nowMs;
-    if (open.chunk.isFull()) open.flushReason = 'full';
+    if (open.chunk.isFull()) {
+      open.flushReason = 'full';
+      if (!this.replaying) this.flushSoon();
+    }
   }
 
   private updateStreamGauge(tenantId: string): void {
@@ -345,16 +355,27 @@ export class Ingester {
     await this.flushCycle(true);
   }
 
+  /** Runs a flush pass after any pass already running (passes never overlap). */
   private flushCycle(all: boolean): Promise<void> {
-    const run = async () => {
-      if (this.flushRunning) await this.flushRunning.catch(() => {});
-      await this.flushOnce(all);
-    };
-    const p = run();
-    this.flushRunning = p.finally(() => {
+    const p = (this.flushRunning ?? Promise.resolve()).catch(() => {}).then(() => this.flushOnce(all));
+    this.flushRunning = p;
+    p.finally(() => {
       if (this.flushRunning === p) this.flushRunning = undefined;
-    });
+    }).catch(() => {});
     return p;
+  }
+
+  /**
+   * Flushes full chunks right away (once per burst of pushes) instead of at the next periodic
+   * check: a full chunk is only memory until it is stored.
+   */
+  private flushSoon(): void {
+    if (this.flushQueued || this.closed) return;
+    this.flushQueued = true;
+    setImmediate(() => {
+      this.flushQueued = false;
+      this.flushCycle(false).catch((e) => this.deps.log?.(`flush failed: ${(e as Error).message}`));
+    });
   }
 
   private async flushOnce(all: boolean): Promise<void> {

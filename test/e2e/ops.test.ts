@@ -88,3 +88,22 @@ describe('graceful shutdown', () => {
     }
   });
 });
+
+describe('flushing', () => {
+  it('stores a chunk as soon as it is full, without waiting for the periodic check', async () => {
+    app = await startTestApp((c) => {
+      c.ingester.chunkTargetSize = 2048;
+      c.ingester.blockSize = 1024;
+      c.ingester.flushCheckPeriodMs = 3_600_000;
+    });
+    const entries = Array.from({ length: 400 }, (_, i) => ({ ts: NOW + BigInt(i), line: `line ${i} ${'x'.repeat(40)} ${i * 7919}` }));
+    expect((await pushProto(app.url, [{ labels: '{app="full"}', entries }])).status).toBe(204);
+    let metrics = '';
+    for (let i = 0; i < 50 && !/chunks_flushed_total\{reason="full"\} [1-9]/.test(metrics); i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      metrics = await (await fetch(`${app.url}/metrics`)).text();
+    }
+    expect(metrics).toMatch(/^loki_ingester_chunks_flushed_total\{reason="full"\} [1-9]\d*$/m);
+    expect((await readAll(app, 'fake', ['app', 'full'])).map((e) => e.line)).toEqual(entries.map((e) => e.line));
+  });
+});
