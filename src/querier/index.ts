@@ -10,7 +10,7 @@ import {
   type EntryIterator, type Labels, type LogEntry, type Matcher, type Nanos, MergeIterator, canonicalLabels,
   entryBytes,
 } from '../core/index.js';
-import type { BlockFilter, BlockSource, BlockView, ChunkRef, ChunkStore, MemChunk } from '../storage/index.js';
+import { type BlockFilter, type BlockSource, type BlockView, type ChunkRef, type ChunkStore, type MemChunk, lowerBound } from '../storage/index.js';
 import type { Ingester } from '../ingester/index.js';
 import type {
   DataSource, EntryBatches, QueryStats, SelectRequest, StreamEntries, StreamSlice,
@@ -130,16 +130,6 @@ class ChunkBlocks {
     }
     this.open = this.open.filter((b) => b.source.maxTs >= hi);
   }
-}
-
-/** First index in [lo, hi) whose timestamp is ≥ target (hi when none). */
-function lowerBound(ts: BigInt64Array, lo: number, hi: number, target: Nanos): number {
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (ts[mid] < target) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
 }
 
 class BlockSegment {

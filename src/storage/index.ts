@@ -2,6 +2,7 @@
 export { MemChunk, DEFAULT_CHUNK_OPTIONS, CHUNK_FORMAT_VERSION, type ChunkOptions } from './chunk.js';
 export type { BlockView } from './block.js';
 export type { BlockFilter, BlockSource } from './iterator.js';
+export { lowerBound } from './iterator.js';
 export type { CodecName } from './codec.js';
 export { FsObjectStore, type ObjectStore } from './objects.js';
 export { LabelIndex, type ChunkRef, type IndexStats, type SeriesInfo } from './label-index.js';

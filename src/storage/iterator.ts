@@ -26,7 +26,7 @@ export interface BlockSource {
 }
 
 /** First index in [lo, hi) whose timestamp is ≥ target (hi when none). */
-function lowerBound(ts: BigInt64Array, lo: number, hi: number, target: Nanos): number {
+export function lowerBound(ts: BigInt64Array, lo: number, hi: number, target: Nanos): number {
   while (lo < hi) {
     const mid = (lo + hi) >>> 1;
     if (ts[mid] < target) lo = mid + 1;
