@@ -225,6 +225,26 @@ export function levelFromLine(line: string): string {
   return level ?? keywordLevel(line);
 }
 
+/**
+ * Fields read before the JSON and logfmt scans ask whether the rest of the line can still hold
+ * a level field: most lines name their level among the first few fields, and a line that has
+ * none is then not scanned to its end.
+ */
+const FIELDS_BEFORE_HINT = 3;
+
+/**
+ * Every level field name contains one of these, in any case (`everity` also covers Go's
+ * case-folding of a long s). Global only so that `lastIndex` sets where the search starts.
+ */
+const LEVEL_FIELD_HINT_RE = /l(?:evel|vl)|everity/gi;
+
+/** Whether `s` from `from` on may still name a level field (`escapes`: JSON keys may hide a name in escapes). */
+function mayHoldLevelField(s: string, from: number, escapes: boolean): boolean {
+  if (escapes && backslashAtOrAfter(s, from) < s.length) return true;
+  LEVEL_FIELD_HINT_RE.lastIndex = from;
+  return LEVEL_FIELD_HINT_RE.test(s);
+}
+
 // ---------------------------------------------------------------------------------------------
 // JSON
 
@@ -263,14 +283,31 @@ function isJsonObjectLine(line: string): boolean {
   return line.charCodeAt(j) === RBRACE;
 }
 
-// Scanner results, kept in module state so that the scan allocates nothing.
+// Scanner state, kept in the module so that a scan allocates nothing.
 let jsonValueStart = 0;
 let jsonValueEnd = 0;
 let jsonValueFound = false;
 let stringHadBackslash = false;
+/**
+ * The first backslash at or after `backslashSearchFrom` (the line's length if none; -1 before
+ * the first search of a line): strings that end before it need no escape handling.
+ */
+let backslashSearchFrom = 0;
+let nextBackslash = -1;
+
+/** The first backslash at or after `from`, reusing the last search when it still answers. */
+function backslashAtOrAfter(s: string, from: number): number {
+  if (nextBackslash < from || from < backslashSearchFrom) {
+    backslashSearchFrom = from;
+    nextBackslash = s.indexOf('\\', from);
+    if (nextBackslash < 0) nextBackslash = s.length;
+  }
+  return nextBackslash;
+}
 
 function jsonLevel(line: string): string | undefined {
   jsonValueFound = false;
+  nextBackslash = -1;
   scanJsonObject(line, 0, line.length, 0);
   return jsonValueFound ? canonicalLevel(line, jsonValueStart, jsonValueEnd) : undefined;
 }
@@ -296,7 +333,9 @@ function scanJsonObject(s: string, start: number, end: number, depth: number): b
   if (p >= end || s.charCodeAt(p) !== LBRACE) return true;
   p = skipJsonSpace(s, p + 1, end);
   if (p >= end) return true;
-  for (;;) {
+  for (let member = 0; ; member++) {
+    // Nothing found so far, and nothing to find further on: stop as if at the end.
+    if (member === FIELDS_BEFORE_HINT && depth === 0 && !mayHoldLevelField(s, p, true)) return true;
     const first = s.charCodeAt(p);
     if (first === RBRACE) return false;
     if (first !== QUOTE) return true;
@@ -350,32 +389,35 @@ function scanJsonObject(s: string, start: number, end: number, depth: number): b
 function isLevelFieldAt(s: string, start: number, end: number): boolean {
   const candidates = LEVEL_FIELDS_BY_LENGTH[end - start];
   if (candidates === undefined) return false;
-  for (const name of candidates) if (s.startsWith(name, start)) return true;
+  for (const name of candidates) if (equalsAt(s, start, name)) return true;
   return false;
+}
+
+/** `s` holds `word` at `at` (a loop: cheaper than startsWith with a position for short words). */
+function equalsAt(s: string, at: number, word: string): boolean {
+  for (let i = 0; i < word.length; i++) if (s.charCodeAt(at + i) !== word.charCodeAt(i)) return false;
+  return true;
 }
 
 /**
  * Index just past the closing quote of the string whose body starts at `from` (-1 when
  * unterminated); sets `stringHadBackslash`. A quote ends the string unless an odd run of
- * backslashes precedes it.
+ * backslashes precedes it. Strings without a backslash (nearly all) are found with indexOf.
  */
 function stringEnd(s: string, from: number, end: number): number {
-  let backslash = false;
-  for (let i = from; i < end; i++) {
-    const c = s.charCodeAt(i);
-    if (c === QUOTE) {
-      if (!backslash) {
-        stringHadBackslash = false;
-        return i + 1;
-      }
-      let run = 0;
-      for (let j = i - 1; j >= from && s.charCodeAt(j) === BACKSLASH; j--) run++;
-      if (run % 2 === 0) {
-        stringHadBackslash = true;
-        return i + 1;
-      }
-    } else if (c === BACKSLASH) {
-      backslash = true;
+  const quote = s.indexOf('"', from);
+  if (quote < 0 || quote >= end) return -1;
+  if (backslashAtOrAfter(s, from) > quote) {
+    stringHadBackslash = false;
+    return quote + 1;
+  }
+  for (let i = quote; i < end; i++) {
+    if (s.charCodeAt(i) !== QUOTE) continue;
+    let run = 0;
+    for (let j = i - 1; j >= from && s.charCodeAt(j) === BACKSLASH; j--) run++;
+    if (run % 2 === 0) {
+      stringHadBackslash = true;
+      return i + 1;
     }
   }
   return -1;
@@ -417,7 +459,7 @@ function isJsonLiteral(s: string, start: number, end: number): boolean {
 }
 
 function matchesExactly(s: string, start: number, end: number, word: string): boolean {
-  return end - start === word.length && s.startsWith(word, start);
+  return end - start === word.length && equalsAt(s, start, word);
 }
 
 /**
@@ -467,10 +509,17 @@ function unescapeString(s: string, start: number, end: number, allowSingleQuote:
  */
 function logfmtLevel(s: string): string | undefined {
   const n = s.length;
-  let bestRank = LEVEL_FIELDS.length;
-  let best: string | undefined;
+  const none = LEVEL_FIELDS.length;
+  let bestRank = none;
+  // The best value: s[bestStart, bestEnd), or bestUnescaped when it was a quoted value with escapes.
+  let bestStart = 0;
+  let bestEnd = 0;
+  let bestUnescaped: string | undefined;
+  nextBackslash = -1;
   let pos = 0;
-  while (pos < n) {
+  for (let pair = 0; pos < n; pair++) {
+    // Keys are never escaped in logfmt: with no level field name ahead, the best is final.
+    if (pair === FIELDS_BEFORE_HINT && !mayHoldLevelField(s, pos, false)) break;
     while (pos < n && s.charCodeAt(pos) <= SPACE) pos++;
     if (pos >= n) break;
     const keyStart = pos;
@@ -483,8 +532,7 @@ function logfmtLevel(s: string): string | undefined {
     }
     // A key holding U+FFFD (invalid UTF-8), a quote in a key or a key-less `=` is a syntax error.
     if (replacementInKey || (pos < n && c === QUOTE) || (c === EQUALS && pos === keyStart)) break;
-    const keyEnd = pos;
-    const rank = logfmtKeyRank(s, keyStart, keyEnd);
+    const rank = logfmtKeyRank(s, keyStart, pos);
     let valueStart = 0;
     let valueEnd = 0;
     let unescaped: string | undefined;
@@ -492,20 +540,9 @@ function logfmtLevel(s: string): string | undefined {
       pos++;
       const v = pos < n ? s.charCodeAt(pos) : SPACE;
       if (v === QUOTE) {
-        let escaped = false;
-        let hasEscape = false;
-        let close = -1;
-        for (let i = pos + 1; i < n; i++) {
-          const q = s.charCodeAt(i);
-          if (escaped) escaped = false;
-          else if (q === BACKSLASH) hasEscape = escaped = true;
-          else if (q === QUOTE) {
-            close = i;
-            break;
-          }
-        }
+        const close = closingQuote(s, pos + 1);
         if (close < 0) break;
-        if (hasEscape) {
+        if (stringHadBackslash) {
           unescaped = unescapeString(s, pos + 1, close, true);
           if (unescaped === undefined) break;
         } else {
@@ -522,11 +559,35 @@ function logfmtLevel(s: string): string | undefined {
     }
     if (rank < bestRank) {
       bestRank = rank;
-      best = unescaped ?? (valueEnd > valueStart ? s.slice(valueStart, valueEnd) : undefined);
+      bestStart = valueStart;
+      bestEnd = valueEnd;
+      bestUnescaped = unescaped;
       if (rank === 0) break;
     }
   }
-  return best === undefined ? undefined : canonicalLevel(best, 0, best.length);
+  if (bestRank === none) return undefined;
+  return bestUnescaped === undefined ? canonicalLevel(s, bestStart, bestEnd) : canonicalLevel(bestUnescaped, 0, bestUnescaped.length);
+}
+
+/**
+ * Index of the quote closing a logfmt value whose body starts at `from`, or -1; a backslash
+ * escapes the next character. Sets `stringHadBackslash`.
+ */
+function closingQuote(s: string, from: number): number {
+  let quote = s.indexOf('"', from);
+  if (quote < 0) return -1;
+  let backslash = backslashAtOrAfter(s, from);
+  stringHadBackslash = backslash < quote;
+  while (backslash < quote) {
+    // The backslash escapes the next character: look again after it.
+    const after = backslash + 2;
+    if (quote < after) {
+      quote = s.indexOf('"', after);
+      if (quote < 0) return -1;
+    }
+    backslash = backslashAtOrAfter(s, after);
+  }
+  return quote;
 }
 
 /** Rank of the level field a logfmt key names (case-insensitively), or LEVEL_FIELDS.length. */
@@ -538,69 +599,28 @@ function logfmtKeyRank(s: string, start: number, end: number): number {
 // ---------------------------------------------------------------------------------------------
 // Keywords in free text
 
-const LEFT_EDGE = 1;
-const RIGHT_EDGE = 2;
-/** Characters that may stand before (LEFT_EDGE) or after (RIGHT_EDGE) a level keyword. */
-const EDGES = new Uint8Array(128);
-for (const ch of ' \t\n[({"\'=|') EDGES[ch.charCodeAt(0)] |= LEFT_EDGE;
-for (const ch of ' \t\n[]{}():,!"\'=|') EDGES[ch.charCodeAt(0)] |= RIGHT_EDGE;
-
-function isRightEdge(s: string, i: number): boolean {
-  if (i >= s.length) return true;
-  const c = s.charCodeAt(i);
-  return c < 128 && (EDGES[c] & RIGHT_EDGE) !== 0;
-}
-
-/** Lower-cases as Go's strings.ToLower does for the letters of the keywords (İ becomes i). */
-function lowerKeywordChar(c: number): number {
-  if (c >= 0x41 && c <= 0x5a) return c | 0x20;
-  return c === 0x130 ? 0x69 : c;
-}
-
-function followsLower(s: string, at: number, rest: string): boolean {
-  if (at + rest.length > s.length) return false;
-  for (let i = 0; i < rest.length; i++) if (lowerKeywordChar(s.charCodeAt(at + i)) !== rest.charCodeAt(i)) return false;
-  return true;
-}
-
 /**
- * The level of the leftmost keyword (trace, debug, fatal, critical, error, err, warning, warn,
- * info; any case) with an edge character or the line's end on both sides; `unknown` if none.
- * Colons are no left edge, so `misc:error` does not count, but `error:` does.
+ * The leftmost level keyword (any case) with an edge character or the line's end on both
+ * sides. Colons are no left edge, so `misc:error` does not count, but `error:` does. Go
+ * lower-cases the dotted capital I to i, hence [iİ]; `/i` without `u` folds ASCII letters only.
+ * Alternatives sharing a start (err/error, warn/warning) cannot both have edges, so the leftmost
+ * match alone decides, and its first letter names the level. A regex search is several times
+ * faster here than a character loop in JS.
  */
-function keywordLevel(s: string): string {
-  const n = s.length;
-  let atWordStart = true;
-  for (let i = 0; i < n; i++) {
-    const raw = s.charCodeAt(i);
-    const wordStart = atWordStart;
-    atWordStart = raw < 128 && (EDGES[raw] & LEFT_EDGE) !== 0;
-    if (!wordStart) continue;
-    const level = keywordAt(s, i, lowerKeywordChar(raw));
-    if (level !== undefined) return level;
-  }
-  return UNKNOWN;
-}
+const KEYWORD_RE =
+  /(?<![^\t\n "'(=[{|])(?:trace|debug|fatal|cr[iİ]t[iİ]cal|err(?:or)?|warn(?:[iİ]ng)?|[iİ]nfo)(?=[\t\n !"'(),:=[\]{|}]|$)/i;
 
-function keywordAt(s: string, i: number, first: number): string | undefined {
-  switch (first) {
-    case 0x74: // t
-      return followsLower(s, i + 1, 'race') && isRightEdge(s, i + 5) ? TRACE : undefined;
-    case 0x64: // d
-      return followsLower(s, i + 1, 'ebug') && isRightEdge(s, i + 5) ? DEBUG : undefined;
-    case 0x66: // f
-      return followsLower(s, i + 1, 'atal') && isRightEdge(s, i + 5) ? FATAL : undefined;
-    case 0x63: // c
-      return followsLower(s, i + 1, 'ritical') && isRightEdge(s, i + 8) ? CRITICAL : undefined;
-    case 0x65: // e: err, error
-      if (!followsLower(s, i + 1, 'rr')) return undefined;
-      return isRightEdge(s, i + 3) || (followsLower(s, i + 3, 'or') && isRightEdge(s, i + 5)) ? ERROR : undefined;
-    case 0x77: // w: warn, warning
-      if (!followsLower(s, i + 1, 'arn')) return undefined;
-      return isRightEdge(s, i + 4) || (followsLower(s, i + 4, 'ing') && isRightEdge(s, i + 7)) ? WARN : undefined;
-    case 0x69: // i
-      return followsLower(s, i + 1, 'nfo') && isRightEdge(s, i + 4) ? INFO : undefined;
-    default:
-      return undefined;
+/** The level of the leftmost keyword; `unknown` if none. */
+function keywordLevel(s: string): string {
+  const at = s.search(KEYWORD_RE);
+  if (at < 0) return UNKNOWN;
+  switch (s.charCodeAt(at) | 0x20) {
+    case 0x74: return TRACE; // t
+    case 0x64: return DEBUG; // d
+    case 0x66: return FATAL; // f
+    case 0x63: return CRITICAL; // c
+    case 0x65: return ERROR; // e
+    case 0x77: return WARN; // w
+    default: return INFO; // i, I, İ
   }
 }

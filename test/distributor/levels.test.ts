@@ -101,6 +101,9 @@ describe('levelFromLine: JSON', () => {
     expect(levelFromLine('{"lev\\qel":"wrn","level":"wrn"}')).toBe('unknown');
     expect(levelFromLine('{"level":"w\\u0061rn"}')).toBe('unknown');
     expect(levelFromLine('{"a\\"b":"x","level":"dbg"}')).toBe('debug');
+    // an escaped quote inside a nested object, read twice (to find the object's end, then its fields)
+    expect(levelFromLine('{"a":{"x\\"y":"1\\\\","level":"wrn"}}')).toBe('warn');
+    expect(levelFromLine('{"msg":"say \\"hi\\"","level":"wrn"}')).toBe('warn');
   });
 
   it('is JSON only between { and } (leading Unicode spaces allowed)', () => {
@@ -122,6 +125,9 @@ describe('levelFromLine: logfmt', () => {
     ['lvl=dbg msg=x', 'debug'],
     ['level="warn" msg=x', 'warn'],
     ['level="w\\u0061rn" msg=x', 'warn'],
+    ['msg="a \\"quoted\\" \\\\" level=dbg', 'debug'],
+    ['msg="bad \\q escape" level=dbg', 'unknown'],
+    ["msg=\"it\\'s\" lvl=trc", 'trace'],
   ])('%j → %s', (line, expected) => expect(levelFromLine(line)).toBe(expected));
 
   it('prefers level over other fields wherever they stand', () => {
