@@ -6,9 +6,7 @@
 export type { DiscardedCount, PushEntry, PushRequest, PushStream, ValidatedPush } from './types.js';
 export { decodePush, type DecodeOptions, type PushBodyHeaders } from './decode.js';
 export { validatePush, otlpLabelName, DISCARD_REASONS } from './validate.js';
-export {
-  DETECTED_LEVEL, LEVEL_FIELDS, levelFromLine, normalizeLevel, streamLevel, withDetectedLevel,
-} from './levels.js';
+export { DETECTED_LEVEL, levelFromLine, normalizeLevel, streamLevel, withDetectedLevel } from './levels.js';
 export { SERVICE_NAME_LABEL, UNKNOWN_SERVICE } from './streams.js';
 export { PUSH_PROTO, PushRequestMessage } from './proto.js';
 export {

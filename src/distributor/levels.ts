@@ -20,8 +20,9 @@
  * trace/debug/info/warn/error/critical/fatal and leaves any other value as it is.
  *
  * Hot path: runs for every accepted entry. The line is scanned in place (no JSON.parse, no
- * lower-cased copy) and stops at the first answer; only an escaped JSON key or logfmt value
- * allocates.
+ * lower-cased copy) and stops at the first answer, or once no level field name lies ahead; only
+ * an escaped JSON key or logfmt value allocates. The stream's own level is computed once per
+ * pushed stream (`streamLevel`).
  */
 import type { LabelPair, Labels } from '../core/index.js';
 
@@ -37,7 +38,7 @@ const FATAL = 'fatal';
 const UNKNOWN = 'unknown';
 
 /** Loki's default `log_level_fields`, in its order: an earlier name wins over a later one. */
-export const LEVEL_FIELDS: readonly string[] = [
+const LEVEL_FIELDS: readonly string[] = [
   'level', 'LEVEL', 'Level', 'log.level', 'severity', 'SEVERITY', 'Severity', 'SeverityText',
   'lvl', 'LVL', 'Lvl', 'severity_text', 'Severity_Text', 'SEVERITY_TEXT',
 ];

@@ -110,11 +110,11 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
       }
       result.validLines++;
       result.validBytes += size;
-      let normalized = md.length === 0 ? md : normalizeMetadata(md);
-      if (discoverLevels) normalized = withDetectedLevel(normalized, e.line, levelOfStream);
-      if (normalized !== md) {
+      let metadata = md.length === 0 ? md : normalizeMetadata(md);
+      if (discoverLevels) metadata = withDetectedLevel(metadata, e.line, levelOfStream);
+      if (metadata !== md) {
         kept ??= stream.entries.slice(0, i);
-        kept.push({ ts: e.ts, line: e.line, metadata: normalized });
+        kept.push({ ts: e.ts, line: e.line, metadata });
       } else if (kept) {
         kept.push(e);
       }
