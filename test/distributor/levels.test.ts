@@ -78,6 +78,13 @@ describe('levelFromLine: JSON', () => {
     expect(levelFromLine('{"level":30,"lvl":"debug"}')).toBe('debug');
   });
 
+  it('finds level fields after many others, also when spelled with escapes', () => {
+    expect(levelFromLine('{"a":1,"b":2,"c":3,"d":4,"e":5,"level":"wrn"}')).toBe('warn');
+    expect(levelFromLine('{"a":1,"b":2,"c":3,"d":4,"e":5,"lev\\u0065l":"wrn"}')).toBe('warn');
+    expect(levelFromLine('{"a":1,"b":2,"c":3,"d":4,"e":{"lvl":"wrn"}}')).toBe('warn');
+    expect(levelFromLine('{"a":1,"b":2,"c":3,"d":4,"e":5}')).toBe('unknown');
+  });
+
   it('searches one nested object, not deeper', () => {
     expect(levelFromLine('{"meta":{"level":"warn"},"msg":"error here"}')).toBe('warn');
     // `wrn` is no keyword, so only the field can give `warn`
@@ -129,6 +136,13 @@ describe('levelFromLine: logfmt', () => {
     ['msg="bad \\q escape" level=dbg', 'unknown'],
     ["msg=\"it\\'s\" lvl=trc", 'trace'],
   ])('%j → %s', (line, expected) => expect(levelFromLine(line)).toBe(expected));
+
+  it('finds level fields after many others, and only level fields', () => {
+    expect(levelFromLine('a=1 b=2 c=3 d=4 e=5 level=wrn')).toBe('warn');
+    expect(levelFromLine('severity=wrn a=1 b=2 c=3 d=4 LeVeL=dbg')).toBe('debug');
+    expect(levelFromLine('severity=wrn a=1 b=2 c=3 d=4 e="level"')).toBe('warn');
+    expect(levelFromLine('a=1 b=2 c=3 d=4 e=5 f=6')).toBe('unknown');
+  });
 
   it('prefers level over other fields wherever they stand', () => {
     expect(levelFromLine('severity=error lvl=debug level=info')).toBe('info');
