@@ -15,14 +15,18 @@ export interface LogEntry {
   metadata: Labels;
 }
 
-/** Bytes Loki counts for an entry (rate limits, metrics): line plus metadata names and values. */
+/** Structured metadata the store adds itself at ingest (Loki 3's level discovery). */
+export const DETECTED_LEVEL_LABEL = 'detected_level';
+
+/** Bytes Loki counts for an entry (limits, rates, stats): line plus metadata names and values. */
 export function entryBytes(e: { line: string; metadata: Labels }): number {
   return Buffer.byteLength(e.line) + (e.metadata.length === 0 ? 0 : metadataBytes(e.metadata));
 }
 
+/** Metadata bytes as Loki counts them: UTF-8 names and values, leaving out `detected_level`. */
 export function metadataBytes(md: Labels): number {
   let n = 0;
-  for (const p of md) n += Buffer.byteLength(p.name) + Buffer.byteLength(p.value);
+  for (const p of md) if (p.name !== DETECTED_LEVEL_LABEL) n += Buffer.byteLength(p.name) + Buffer.byteLength(p.value);
   return n;
 }
 

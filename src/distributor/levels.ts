@@ -24,9 +24,9 @@
  * an escaped JSON key or logfmt value allocates. The stream's own level is computed once per
  * pushed stream (`streamLevel`).
  */
-import type { LabelPair, Labels } from '../core/index.js';
+import { DETECTED_LEVEL_LABEL, type LabelPair, type Labels } from '../core/index.js';
 
-export const DETECTED_LEVEL = 'detected_level';
+export const DETECTED_LEVEL = DETECTED_LEVEL_LABEL;
 
 const TRACE = 'trace';
 const DEBUG = 'debug';

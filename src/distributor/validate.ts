@@ -6,9 +6,9 @@
  * normalised the way Loki does it after validation, then `detected_level` (levels.ts).
  */
 import {
-  LokiError, NS_PER_MS, goQuote, type LabelPair, type Labels, type Limits, type Nanos,
+  LokiError, NS_PER_MS, goQuote, metadataBytes, type LabelPair, type Labels, type Limits, type Nanos,
 } from '../core/index.js';
-import { DETECTED_LEVEL, streamLevel, withDetectedLevel } from './levels.js';
+import { streamLevel, withDetectedLevel } from './levels.js';
 import * as msg from './messages.js';
 import { SERVICE_NAME_LABEL } from './streams.js';
 import type { DiscardedCount, PushEntry, PushRequest, PushStream, ValidatedPush } from './types.js';
@@ -60,7 +60,7 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
     const labelProblem = checkLabels(stream, limits);
     if (labelProblem) {
       let bytes = 0;
-      for (const e of stream.entries) bytes += Buffer.byteLength(e.line) + metadataSize(e.metadata);
+      for (const e of stream.entries) bytes += Buffer.byteLength(e.line) + metadataBytes(e.metadata);
       result.lines += stream.entries.length;
       result.bytes += bytes;
       result.errors.push(labelProblem.message);
@@ -74,7 +74,7 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
       const e = stream.entries[i];
       const lineBytes = Buffer.byteLength(e.line);
       const md = e.metadata;
-      const mdBytes = metadataSize(md);
+      const mdBytes = metadataBytes(md);
       const size = lineBytes + mdBytes;
       result.lines++;
       result.bytes += size;
@@ -124,16 +124,6 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
   }
   result.discarded = [...discarded.values()];
   return result;
-}
-
-/**
- * Structured-metadata bytes as Loki counts them for limits and rates: names and values in UTF-8,
- * leaving out `detected_level`, which Loki adds itself.
- */
-function metadataSize(md: Labels): number {
-  let n = 0;
-  for (const p of md) if (p.name !== DETECTED_LEVEL) n += Buffer.byteLength(p.name) + Buffer.byteLength(p.value);
-  return n;
 }
 
 /** Stream-level checks (Loki's ValidateLabels); the labels are already sorted. */
