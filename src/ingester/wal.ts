@@ -52,49 +52,78 @@ export interface WalOptions {
 const RECORD_VERSION = 1;
 const HEADER_BYTES = 8;
 
+/**
+ * Records are encoded into one reused scratch buffer (grown as needed; a UTF-8 string takes at
+ * most 3 bytes per UTF-16 unit) and copied out at their exact size: no sizing pass over every
+ * string first.
+ */
+let scratch = Buffer.allocUnsafe(1 << 20);
+
+function reserve(o: number, bytes: number): Buffer {
+  if (o + bytes > scratch.length) {
+    const next = Buffer.allocUnsafe(Math.max(scratch.length * 2, o + bytes));
+    scratch.copy(next, 0, 0, o);
+    scratch = next;
+  }
+  return scratch;
+}
+
+function writeStr(o: number, s: string, lenBytes: 2 | 4): number {
+  const buf = reserve(o, lenBytes + s.length * 3);
+  const n = buf.write(s, o + lenBytes);
+  if (lenBytes === 2) buf.writeUInt16LE(n, o);
+  else buf.writeUInt32LE(n, o);
+  return o + lenBytes + n;
+}
+
+/** The encoded metadata pairs of an entry (count included), for reuse by identity. */
+function encodeMetadata(md: Labels): Buffer {
+  let o = 0;
+  reserve(0, 2);
+  o = scratch.writeUInt16LE(md.length, o);
+  for (const m of md) {
+    o = writeStr(o, m.name, 2);
+    o = writeStr(o, m.value, 4);
+  }
+  return Buffer.from(scratch.subarray(0, o));
+}
+
 export function encodeRecord(rec: WalRecord): Buffer {
-  let size = 1 + 8 + 2 + Buffer.byteLength(rec.tenant) + 4;
-  for (const s of rec.streams) {
-    size += 4 + Buffer.byteLength(s.key) + 4;
-    for (const e of s.entries) {
-      size += 8 + 4 + Buffer.byteLength(e.line) + 2;
-      for (const m of e.metadata) size += 2 + Buffer.byteLength(m.name) + 4 + Buffer.byteLength(m.value);
+  // Entries often share one metadata array (e.g. the same detected_level): encode it once.
+  const encodedMetadata = new Map<Labels, Buffer>();
+  for (const st of rec.streams) {
+    for (const e of st.entries) {
+      if (e.metadata.length > 0 && !encodedMetadata.has(e.metadata)) encodedMetadata.set(e.metadata, encodeMetadata(e.metadata));
     }
   }
-  const buf = Buffer.allocUnsafe(HEADER_BYTES + size);
   let o = HEADER_BYTES;
+  let buf = reserve(0, HEADER_BYTES + 9);
   o = buf.writeUInt8(RECORD_VERSION, o);
   o = buf.writeDoubleLE(rec.firstEntryNo, o);
-  o = writeStr16(buf, o, rec.tenant);
-  o = buf.writeUInt32LE(rec.streams.length, o);
-  for (const s of rec.streams) {
-    o = writeStr32(buf, o, s.key);
-    o = buf.writeUInt32LE(s.entries.length, o);
-    for (const e of s.entries) {
-      o = buf.writeBigInt64LE(e.ts, o);
-      o = writeStr32(buf, o, e.line);
-      o = buf.writeUInt16LE(e.metadata.length, o);
-      for (const m of e.metadata) {
-        o = writeStr16(buf, o, m.name);
-        o = writeStr32(buf, o, m.value);
+  o = writeStr(o, rec.tenant, 2);
+  o = reserve(o, 4).writeUInt32LE(rec.streams.length, o);
+  for (const st of rec.streams) {
+    o = writeStr(o, st.key, 4);
+    o = reserve(o, 4).writeUInt32LE(st.entries.length, o);
+    for (const e of st.entries) {
+      o = reserve(o, 8).writeBigInt64LE(e.ts, o);
+      o = writeStr(o, e.line, 4);
+      if (e.metadata.length === 0) {
+        o = reserve(o, 2).writeUInt16LE(0, o);
+      } else {
+        const md = encodedMetadata.get(e.metadata)!;
+        buf = reserve(o, md.length);
+        md.copy(buf, o);
+        o += md.length;
       }
     }
   }
-  buf.writeUInt32LE(size, 0);
-  buf.writeUInt32LE(crc32(buf.subarray(HEADER_BYTES)), 4);
-  return buf;
-}
-
-function writeStr16(buf: Buffer, o: number, s: string): number {
-  const n = buf.write(s, o + 2);
-  buf.writeUInt16LE(n, o);
-  return o + 2 + n;
-}
-
-function writeStr32(buf: Buffer, o: number, s: string): number {
-  const n = buf.write(s, o + 4);
-  buf.writeUInt32LE(n, o);
-  return o + 4 + n;
+  buf = scratch;
+  buf.writeUInt32LE(o - HEADER_BYTES, 0);
+  buf.writeUInt32LE(crc32(buf.subarray(HEADER_BYTES, o)), 4);
+  const out = Buffer.allocUnsafe(o);
+  buf.copy(out, 0, 0, o);
+  return out;
 }
 
 class Reader {

@@ -38,6 +38,29 @@ describe('WAL', () => {
     expect(await replayAll()).toEqual([record(1, 'first ✓'), record(2, 'second')]);
   });
 
+  it('encodes records larger than its scratch buffer, and entries sharing one metadata array', async () => {
+    const shared = [{ name: 'detected_level', value: 'info' }];
+    const big: WalRecord = {
+      tenant: 't',
+      firstEntryNo: 7,
+      streams: [
+        {
+          key: '{app="big"}',
+          entries: Array.from({ length: 3000 }, (_, i) => ({
+            ts: BigInt(i),
+            line: `${'é'.repeat(300)} ${i}`,
+            metadata: i % 3 === 0 ? [] : i % 3 === 1 ? shared : [{ name: 'trace_id', value: `t${i}` }],
+          })),
+        },
+      ],
+    };
+    const wal = await Wal.open({ dir, sync: 'never', segmentBytes: 1 << 30 }, () => {});
+    await wal.append(big);
+    await wal.append(record(8, 'after'));
+    await wal.close();
+    expect(await replayAll()).toEqual([big, record(8, 'after')]);
+  });
+
   it('rolls segments past the size limit and deletes old ones on request', async () => {
     const wal = await Wal.open({ dir, sync: 'never', segmentBytes: 200 }, () => {});
     for (let i = 1; i <= 5; i++) await wal.append(record(i, 'x'.repeat(100)));
