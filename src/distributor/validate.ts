@@ -35,7 +35,8 @@ export const DISCARD_REASONS = {
 /**
  * Validates `push` for `tenant` (whose `limits` apply) at time `now`. Throws only for a
  * request without streams (422) or an unusable structured-metadata name (400, whole request);
- * everything else is reported in the result.
+ * everything else is reported in the result. Takes ownership of `push`: surviving entries get
+ * their normalised metadata (and `detected_level`) in place.
  */
 export function validatePush(tenant: string, push: PushRequest, limits: Limits, now: Nanos): ValidatedPush {
   if (push.streams.length === 0) throw new LokiError('empty_push', msg.MISSING_STREAMS);
@@ -69,7 +70,7 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
     }
     const key = stream.key;
     const levelOfStream = discoverLevels ? streamLevel(stream.labels) : undefined;
-    let kept: PushEntry[] | undefined; // allocated only once an entry is dropped or rewritten
+    let kept: PushEntry[] | undefined; // allocated only once an entry is dropped
     for (let i = 0; i < stream.entries.length; i++) {
       const e = stream.entries[i];
       const lineBytes = Buffer.byteLength(e.line);
@@ -112,12 +113,9 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
       result.validBytes += size;
       let metadata = md.length === 0 ? md : normalizeMetadata(md);
       if (discoverLevels) metadata = withDetectedLevel(metadata, e.line, levelOfStream);
-      if (metadata !== md) {
-        kept ??= stream.entries.slice(0, i);
-        kept.push({ ts: e.ts, line: e.line, metadata });
-      } else if (kept) {
-        kept.push(e);
-      }
+      // The decoded request owns its entries: rewrite in place rather than copy every entry.
+      if (metadata !== md) e.metadata = metadata;
+      if (kept) kept.push(e);
     }
     const entries = kept ?? stream.entries;
     if (entries.length > 0) result.streams.push(entries === stream.entries ? stream : { labels: stream.labels, key, entries });

@@ -177,8 +177,8 @@ describe('detected_level', () => {
     expect(v.errors).toHaveLength(1);
     expect(levels(v)).toEqual(['warn', 'unknown']);
     expect(v.streams[0].entries[0].metadata).toEqual([{ name: 'detected_level', value: 'warn' }]);
-    // the pushed entries themselves are left alone
-    expect(p.streams[0].entries[0].metadata).toEqual([]);
+    // validation owns the decoded request and rewrites surviving entries in place
+    expect(v.streams[0].entries[0]).toBe(p.streams[0].entries[0]);
   });
 
   it('comes from a level label of the stream before metadata and line', () => {
