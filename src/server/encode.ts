@@ -8,27 +8,12 @@
 import {
   type Direction, type Labels, type Nanos, canonicalLabels, formatRFC3339Nano, toMillis,
 } from '../core/index.js';
+import type { QueryResult as QueryResultValue, ResultStream, StreamEntry as ResultEntry } from '../logql/engine/index.js';
 import { CATEGORIZE_LABELS } from './params.js';
 
-/** One returned log entry with its labels in Loki's three categories. */
-export interface ResultEntry {
-  ts: Nanos;
-  line: string;
-  structuredMetadata: Labels;
-  parsed: Labels;
-}
-
-/** A result stream, keyed by all its labels (stream + structured metadata + parsed). */
-export interface ResultStream {
-  labels: Labels;
-  entries: readonly ResultEntry[];
-}
-
-export type QueryResultValue =
-  | { type: 'streams'; streams: readonly ResultStream[] }
-  | { type: 'matrix'; series: readonly { metric: Labels; points: readonly { t: Nanos; v: number }[] }[] }
-  | { type: 'vector'; samples: readonly { metric: Labels; t: Nanos; v: number }[] }
-  | { type: 'scalar'; t: Nanos; v: number };
+export type {
+  QueryResult as QueryResultValue, ResultStream, StreamEntry as ResultEntry,
+} from '../logql/engine/index.js';
 
 /** The figures of Loki's `stats.summary` (and the few per-part numbers) this store measures. */
 export interface QuerySummary {

@@ -76,7 +76,7 @@ class TailFilter {
       if (!p) continue;
       let rs = out.get(p.labelsKey);
       if (!rs) out.set(p.labelsKey, (rs = { labels: p.labels, entries: [] }));
-      (rs.entries as ResultEntry[]).push({ ts: e.ts, line: p.line, structuredMetadata: p.structuredMetadata, parsed: p.parsed });
+      rs.entries.push({ ts: e.ts, line: p.line, structuredMetadata: p.structuredMetadata, parsed: p.parsed });
     }
   }
 }
@@ -111,7 +111,7 @@ function inTimeOrder(streams: readonly ResultStream[]): ResultStream[] {
   const out: ResultStream[] = [];
   for (const { labels, e } of all) {
     const last = out.at(-1);
-    if (last && last.labels === labels) (last.entries as ResultEntry[]).push(e);
+    if (last && last.labels === labels) last.entries.push(e);
     else out.push({ labels, entries: [e] });
   }
   return out;
