@@ -204,6 +204,61 @@ function markContaining(block: BlockLines, lines: Buffer | string, needle: Buffe
   }
 }
 
+/** Shortest run of case-invariant bytes worth searching raw instead of lowering the block. */
+const MIN_ANCHOR = 3;
+
+/**
+ * The longest run of non-letter bytes in a lower-case ASCII needle (`-4242` in `ord-4242`), as
+ * [offset, length]: those bytes read the same in any case, so `Buffer.indexOf` finds every
+ * candidate without lowering the block.
+ */
+function caseInvariantAnchor(needle: Buffer): [number, number] | undefined {
+  let best: [number, number] | undefined;
+  let start = 0;
+  for (let i = 0; i <= needle.length; i++) {
+    const b = needle[i];
+    if (i === needle.length || (b >= 0x61 && b <= 0x7a)) {
+      if (i - start >= MIN_ANCHOR && (!best || i - start > best[1])) best = [start, i - start];
+      start = i + 1;
+    }
+  }
+  return best;
+}
+
+/** Whether `lines[at..]` equals the lower-case ASCII `needle` with ASCII letters folded. */
+function equalsFolded(lines: Buffer, at: number, needle: Buffer): boolean {
+  for (let j = 0; j < needle.length; j++) {
+    let b = lines[at + j];
+    if (b >= 0x41 && b <= 0x5a) b += 0x20;
+    if (b !== needle[j]) return false;
+  }
+  return true;
+}
+
+/**
+ * `markContaining` for a case-insensitive ASCII needle with a case-invariant anchor: finds the
+ * anchor in the raw bytes and checks the rest of the needle around it.
+ */
+function markContainingFolded(block: BlockLines, needle: Buffer, anchorAt: number, anchorLen: number, hits: Uint8Array): void {
+  const { lines, lineOffsets, length } = block;
+  const anchor = needle.subarray(anchorAt, anchorAt + anchorLen);
+  const end = lineOffsets[length];
+  let from = lineOffsets[0] + anchorAt;
+  let i = 0;
+  while (from < end) {
+    const pos = lines.indexOf(anchor, from);
+    if (pos < 0 || pos >= end) return;
+    while (lineOffsets[i + 1] <= pos) i++;
+    const start = pos - anchorAt;
+    if (start >= lineOffsets[i] && start + needle.length <= lineOffsets[i + 1] && equalsFolded(lines, start, needle)) {
+      hits[i] = 1;
+      from = lineOffsets[i + 1] + anchorAt;
+    } else {
+      from = pos + 1;
+    }
+  }
+}
+
 /**
  * Builds the block prefilter from the filters that run first on the raw line; undefined when
  * none of them can be decided on bytes.
@@ -220,8 +275,15 @@ export function buildBlockFilter(leading: readonly LineFilterStage[]): BlockFilt
     for (const c of conditions) {
       hits.fill(0);
       if (c.caseInsensitive) {
-        lowered ??= loweredLatin1(block.lines);
-        for (const needle of c.anyOf) markContaining(block, lowered, needle.toString('latin1'), hits);
+        for (const needle of c.anyOf) {
+          const anchor = caseInvariantAnchor(needle);
+          if (anchor) {
+            markContainingFolded(block, needle, anchor[0], anchor[1], hits);
+          } else {
+            lowered ??= loweredLatin1(block.lines);
+            markContaining(block, lowered, needle.toString('latin1'), hits);
+          }
+        }
       } else {
         for (const needle of c.anyOf) markContaining(block, block.lines, needle, hits);
       }

@@ -166,6 +166,13 @@ describe('block prefilter', () => {
     expect(mask('{app="a"} |~ "(?i)a.c"', ['ABC'])).toBeUndefined();
   });
 
+  it('finds (?i) literals by their case-invariant part without lowering the block', () => {
+    const sample = ['ORD-4242-x', 'ord-4242', 'oRd-4242', 'or', 'd-4242', 'xord-4241', 'Ord-4242Ord-4242', '-4242 ord-4242'];
+    expect(mask('{app="a"} |~ "(?i)ORD-4242"', sample)).toEqual([1, 1, 1, 0, 0, 0, 1, 1]);
+    // the anchor must not be matched across a line boundary
+    expect(mask('{app="a"} |~ "(?i)ab-123"', ['xab', '-123', 'AB-123'])).toEqual([0, 0, 1]);
+  });
+
   it('takes the filters that run first, even written after a parser', () => {
     expect(mask('{app="a"} | json |= "error"', lines)).toEqual([1, 0, 1, 0]);
     expect(mask('{app="a"} | level="x" |= "error"', lines)).toBeUndefined();
@@ -173,8 +180,8 @@ describe('block prefilter', () => {
   });
 
   it('only rejects lines the pipeline drops', () => {
-    const sample = ['error', 'err', 'x error y', 'ERROR', '', 'errorerror', 'é error', 'no', 'ÉRROR', 'eRRoR'];
-    const queries = ['{app="a"} |= "error"', '{app="a"} != "err"', '{app="a"} |~ "e(rr)or"', '{app="a"} |= "o" or "x"', '{app="a"} |~ "(?i)ERROR"'];
+    const sample = ['error', 'err', 'x error y', 'ERROR', '', 'errorerror', 'é error', 'no', 'ÉRROR', 'eRRoR', 'ERR-42', 'r-4', '-42r'];
+    const queries = ['{app="a"} |= "error"', '{app="a"} != "err"', '{app="a"} |~ "e(rr)or"', '{app="a"} |= "o" or "x"', '{app="a"} |~ "(?i)ERROR"', '{app="a"} |~ "(?i)r-42"'];
     for (const q of queries) {
       const m = mask(q, sample)!;
       sample.forEach((line, i) => {
