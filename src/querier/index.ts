@@ -267,6 +267,7 @@ class SelectionBatches implements EntryBatches {
   private current: EntryIterator | undefined;
   /** Chunks being fetched: the current batch and the prefetched next one. */
   private readonly fetching = new Map<StreamChunkRef, Promise<MemChunk>>();
+  private batchesLoaded = 0;
   private readonly blockFilter: BlockFilter;
 
   constructor(
@@ -397,9 +398,12 @@ class SelectionBatches implements EntryBatches {
     }
     if (take.length === 0) return;
     const chunks = await Promise.all(take.map((t) => this.fetch(t)));
-    // Read the next batch from disk while this one is decoded and scanned.
-    const prefetchEnd = Math.min(pending.length, this.nextPending + this.chunksPerBatch);
-    for (let i = this.nextPending; i < prefetchEnd; i++) this.fetch(pending[i]).catch(() => {});
+    // Read the next batch from disk while this one is decoded and scanned; not after the first
+    // batch, which is often all a log query with a limit needs.
+    if (this.batchesLoaded++ > 0) {
+      const prefetchEnd = Math.min(pending.length, this.nextPending + this.chunksPerBatch);
+      for (let i = this.nextPending; i < prefetchEnd; i++) this.fetch(pending[i]).catch(() => {});
+    }
     const { from, through, direction, stats } = this.req;
     for (let i = 0; i < chunks.length; i++) {
       this.fetching.delete(take[i]);
