@@ -69,11 +69,17 @@ export interface CliServer {
   stop(): Promise<void>;
 }
 
+/** `logstore serve` on any free port of 127.0.0.1 over `dataDir`, once it listens. */
+export async function serveProcess(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawnCli(['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir]);
+  const [, url] = await waitForOutput(child, 'stdout', /listening on (http:\/\/\S+)/);
+  return { child, url };
+}
+
 /** `logstore serve` on a free port with a temp data dir, removed by `stop()`. */
 export async function startServer(): Promise<CliServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'logstore-cli-'));
-  const child = spawnCli(['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir]);
-  const [, url] = await waitForOutput(child, 'stdout', /listening on (http:\/\/\S+)/);
+  const { child, url } = await serveProcess(dataDir);
   return {
     url,
     dataDir,

@@ -3,14 +3,13 @@
  * unflushed restart (from the WAL), and repeated SIGKILLs of a real server process.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { readAll, startTestApp, type TestApp } from '../helpers/app.js';
 import { pushProto } from '../helpers/push.js';
+import { serveProcess } from '../cli/helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 let app: TestApp | undefined;
 afterEach(async () => {
   await app?.destroy();
@@ -65,23 +64,6 @@ describe('restart', () => {
   });
 });
 
-function startChild(dataDir: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(
-    process.execPath,
-    [path.join(ROOT, 'bin/logstore.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir],
-    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOGSTORE_CONFIG: '' } },
-  );
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (d) => {
-      out += d;
-      const m = /listening on (http:\/\/\S+)/.exec(out);
-      if (m) resolve({ child, url: m[1] });
-    });
-    child.on('exit', (code) => reject(new Error(`server exited early (${code}): ${out}`)));
-  });
-}
-
 describe('crash', () => {
   it('keeps every acknowledged entry exactly once across repeated SIGKILLs under load', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'logstore-crash-'));
@@ -89,7 +71,7 @@ describe('crash', () => {
     let seq = 0;
     try {
       for (let round = 0; round < 4; round++) {
-        const { child, url } = await startChild(dataDir);
+        const { child, url } = await serveProcess(dataDir);
         const exited = new Promise((r) => child.once('exit', r));
         let stop = false;
         const pushers = Array.from({ length: 3 }, async (_, w) => {

@@ -1,14 +1,13 @@
 /** Operational endpoints and graceful shutdown of a real server process. */
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { readAll, startTestApp, type TestApp } from '../helpers/app.js';
 import { pushProto } from '../helpers/push.js';
+import { serveProcess } from '../cli/helpers.js';
 
-const ROOT = path.resolve(import.meta.dirname, '../..');
 const NOW = BigInt(Date.now()) * 1_000_000n;
 let app: TestApp | undefined;
 afterEach(async () => {
@@ -59,18 +58,7 @@ describe('graceful shutdown', () => {
   it('flushes memory to storage on SIGTERM and leaves no WAL to replay', async () => {
     const dataDir = await mkdtemp(path.join(tmpdir(), 'logstore-term-'));
     try {
-      const child = spawn(process.execPath, [path.join(ROOT, 'bin/logstore.js'), 'serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      const url = await new Promise<string>((resolve, reject) => {
-        let out = '';
-        child.stdout!.on('data', (d) => {
-          out += d;
-          const m = /listening on (http:\/\/\S+)/.exec(out);
-          if (m) resolve(m[1]);
-        });
-        child.once('exit', (c) => reject(new Error(`exited ${c}`)));
-      });
+      const { child, url } = await serveProcess(dataDir);
       const entries = Array.from({ length: 100 }, (_, i) => ({ ts: NOW + BigInt(i), line: `line ${i}` }));
       expect((await pushProto(url, [{ labels: '{app="term"}', entries }])).status).toBe(204);
       const code = await new Promise<number | null>((resolve) => {

@@ -3,17 +3,7 @@
  * (mostly valid, sometimes slightly wrong on purpose) and character/token mutations of them.
  */
 
-/** mulberry32: small, fast, good enough for test data. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../../../src/cli/workload.js';
 
 export class Gen {
   constructor(readonly random: () => number) {}
