@@ -55,7 +55,9 @@ export function encodeBlock(
 ): EncodedBlock {
   const cols = colsWriter;
   cols.reset();
-  writeTimeDeltas(cols, timestamps, count);
+  const unit = commonTimeUnit(timestamps, count);
+  cols.uvarint(unit);
+  writeTimeDeltas(cols, timestamps, count, unit);
   for (let i = 0; i < count; i++) cols.uvarint(offsets[i + 1] - offsets[i]);
   const metaBytes = writeMetadata(cols, metadata, count);
   const rawBytes = lines.length + metaBytes;
@@ -92,35 +94,72 @@ const TWO_32 = 0x1_0000_0000;
 const SMALL_HIGH_HALF = 0x20_0000;
 
 /**
- * Varint deltas between consecutive sorted timestamps. HOT PATH (every entry): on
- * little-endian machines the int64 values are read as two 32-bit halves and subtracted in
- * number arithmetic, so no BigInt is allocated unless a delta reaches 2^53 ns.
+ * The delta between sorted timestamps i-1 and i as a number, or -1 when it reaches 2^53 ns.
+ * On little-endian machines the int64 values are read as two 32-bit halves and subtracted in
+ * number arithmetic, so no BigInt is allocated. HOT PATH (every entry, twice at a cut).
  */
-function writeTimeDeltas(cols: ByteWriter, timestamps: BigInt64Array, count: number): void {
+function smallDelta(halves: Uint32Array, i: number): number {
+  let lo = halves[2 * i] - halves[2 * i - 2];
+  let hi = halves[2 * i + 1] - halves[2 * i - 1];
+  if (lo < 0) {
+    lo += TWO_32;
+    hi -= 1;
+  }
+  hi >>>= 0;
+  return hi < SMALL_HIGH_HALF ? hi * TWO_32 + lo : -1;
+}
+
+function gcd(a: number, b: number): number {
+  while (b !== 0) {
+    const r = a % b;
+    a = b;
+    b = r;
+  }
+  return a;
+}
+
+/**
+ * The largest unit dividing every time delta of the block (1 when none does). Many clients
+ * send millisecond or microsecond timestamps (winston, pino, Docker's json-file driver at
+ * ms precision): their nanosecond deltas end in zeros that cost a varint byte or two each,
+ * random enough that the codec cannot remove them. Dividing them out first halves the time
+ * column on such data.
+ */
+function commonTimeUnit(timestamps: BigInt64Array, count: number): number {
+  if (!LITTLE_ENDIAN || count < 2) return 1;
+  const halves = new Uint32Array(timestamps.buffer, timestamps.byteOffset, count * 2);
+  let unit = 0;
+  for (let i = 1; i < count; i++) {
+    const delta = smallDelta(halves, i);
+    if (delta < 0) return 1;
+    if (delta !== 0) unit = gcd(delta, unit);
+    if (unit === 1) return 1;
+  }
+  return unit === 0 ? 1 : unit;
+}
+
+/** Varint deltas between consecutive sorted timestamps, in `unit`s (see `commonTimeUnit`). */
+function writeTimeDeltas(cols: ByteWriter, timestamps: BigInt64Array, count: number, unit: number): void {
   if (!LITTLE_ENDIAN) {
     for (let i = 1; i < count; i++) cols.uvarintBig(BigInt.asUintN(64, timestamps[i] - timestamps[i - 1]));
     return;
   }
   const halves = new Uint32Array(timestamps.buffer, timestamps.byteOffset, count * 2);
   for (let i = 1; i < count; i++) {
-    let lo = halves[2 * i] - halves[2 * i - 2];
-    let hi = halves[2 * i + 1] - halves[2 * i - 1];
-    if (lo < 0) {
-      lo += TWO_32;
-      hi -= 1;
-    }
-    hi >>>= 0;
-    if (hi < SMALL_HIGH_HALF) cols.uvarint(hi * TWO_32 + lo);
+    const delta = smallDelta(halves, i);
+    // unit > 1 only when every delta is small, so the BigInt branch always has unit 1.
+    if (delta >= 0) cols.uvarint(unit === 1 ? delta : delta / unit);
     else cols.uvarintBig(BigInt.asUintN(64, timestamps[i] - timestamps[i - 1]));
   }
 }
 
 /** Inverse of `writeTimeDeltas`: the first timestamp is the block minimum. */
-function readTimeDeltas(c: ByteReader, minTs: bigint, count: number): BigInt64Array {
+function readTimeDeltas(c: ByteReader, minTs: bigint, count: number, unit: number): BigInt64Array {
   const timestamps = new BigInt64Array(count);
   timestamps[0] = minTs;
   if (!LITTLE_ENDIAN) {
-    for (let i = 1; i < count; i++) timestamps[i] = BigInt.asIntN(64, timestamps[i - 1] + c.uvarintBig());
+    const big = BigInt(unit);
+    for (let i = 1; i < count; i++) timestamps[i] = BigInt.asIntN(64, timestamps[i - 1] + c.uvarintBig() * big);
     return timestamps;
   }
   const halves = new Uint32Array(timestamps.buffer, timestamps.byteOffset, count * 2);
@@ -128,11 +167,11 @@ function readTimeDeltas(c: ByteReader, minTs: bigint, count: number): BigInt64Ar
   let hi = halves[1];
   const b = c.buf;
   for (let i = 1; i < count; i++) {
-    // Deltas under 2^28 ns (0.27 s), four varint bytes, are read inline: most of them.
+    // Varints of up to four bytes (deltas under 2^28 units) are read inline: most of them.
+    let delta = -1;
     const p = c.pos;
     if (p + 4 <= c.end) {
       const b0 = b[p], b1 = b[p + 1], b2 = b[p + 2], b3 = b[p + 3];
-      let delta = -1;
       if (b0 < 0x80) {
         delta = b0;
         c.pos = p + 1;
@@ -146,32 +185,34 @@ function readTimeDeltas(c: ByteReader, minTs: bigint, count: number): BigInt64Ar
         delta = (b0 & 0x7f) | ((b1 & 0x7f) << 7) | ((b2 & 0x7f) << 14) | (b3 << 21);
         c.pos = p + 4;
       }
-      if (delta >= 0) {
-        lo += delta;
-        if (lo >= TWO_32) {
-          lo -= TWO_32;
-          hi = (hi + 1) >>> 0;
-        }
-        halves[2 * i] = lo;
-        halves[2 * i + 1] = hi;
+    }
+    if (delta < 0) {
+      delta = c.uvarintSmall();
+      if (delta < 0) {
+        timestamps[i] = BigInt.asIntN(64, timestamps[i - 1] + c.uvarintBig() * BigInt(unit));
+        lo = halves[2 * i];
+        hi = halves[2 * i + 1];
         continue;
       }
     }
-    const delta = c.uvarintSmall();
-    if (delta < 0) {
-      timestamps[i] = BigInt.asIntN(64, timestamps[i - 1] + c.uvarintBig());
-      lo = halves[2 * i];
-      hi = halves[2 * i + 1];
-      continue;
+    // The writer divided by `unit` only deltas below 2^53, so the product is exact.
+    const ns = unit === 1 ? delta : delta * unit;
+    if (ns < TWO_32) {
+      lo += ns;
+      if (lo >= TWO_32) {
+        lo -= TWO_32;
+        hi = (hi + 1) >>> 0;
+      }
+    } else {
+      const nsLo = ns % TWO_32;
+      lo += nsLo;
+      hi += (ns - nsLo) / TWO_32;
+      if (lo >= TWO_32) {
+        lo -= TWO_32;
+        hi += 1;
+      }
+      hi >>>= 0;
     }
-    const dlo = delta % TWO_32;
-    lo += dlo;
-    hi += (delta - dlo) / TWO_32;
-    if (lo >= TWO_32) {
-      lo -= TWO_32;
-      hi += 1;
-    }
-    hi >>>= 0;
     halves[2 * i] = lo;
     halves[2 * i + 1] = hi;
   }
@@ -215,6 +256,7 @@ export function decodeBlock(
   count: number,
   codec: Codec,
   context: string,
+  version: number,
 ): DecodedBlock {
   try {
     const r = new ByteReader(bytes);
@@ -229,7 +271,10 @@ export function decodeBlock(
     if ((tokensRaw === 0) !== (tokensLen === 0)) throw new OutOfBounds('token section sizes disagree');
 
     const c = new ByteReader(cols);
-    const timestamps = readTimeDeltas(c, minTs, count);
+    // Format 2 has no time unit: its deltas are nanoseconds.
+    const unit = version >= 3 ? c.uvarint() : 1;
+    if (unit === 0) throw new OutOfBounds('time unit 0');
+    const timestamps = readTimeDeltas(c, minTs, count, unit);
     if (timestamps[count - 1] !== maxTs) throw new OutOfBounds('last timestamp differs from the block maximum');
     const offsets = new Uint32Array(count + 1);
     let end = 0;

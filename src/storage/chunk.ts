@@ -30,7 +30,9 @@ const BLOCKS_PER_CHUNK_WITHOUT_TARGET = 10;
 const DEFAULT_HEAD_RATIO = 0.25;
 
 export const CHUNK_MAGIC = 0x4c4b4331; // "LKC1"
-export const CHUNK_FORMAT_VERSION = 2;
+export const CHUNK_FORMAT_VERSION = 3;
+/** Format 2 lacks only the time unit of format 3's blocks (see README.md). */
+const OLDEST_READABLE_VERSION = 2;
 const HEADER_SIZE = 6; // magic u32, version u8, codec u8
 const TRAILER_SIZE = 16; // index offset u32, block count u32, index crc u32, magic u32
 const BLOCK_RECORD_SIZE = 36; // min i64, max i64, entries u32, offset u32, length u32, raw bytes u32, crc u32
@@ -53,6 +55,8 @@ export class MemChunk {
   private readonly blockSize: number;
   private readonly targetSize: number;
   private readonly codec: Codec;
+  /** Of the bytes the blocks were decoded from; blocks cut here are always the newest. */
+  private formatVersion = CHUNK_FORMAT_VERSION;
   private readonly blocks: StoredBlock[] = [];
   private compressedBlockBytes = 0;
   private rawBlockBytes = 0;
@@ -263,7 +267,7 @@ export class MemChunk {
     const r = new ByteReader(bytes);
     if (r.u32() !== CHUNK_MAGIC) fail('bad magic number');
     const version = r.u8();
-    if (version !== CHUNK_FORMAT_VERSION) fail(`unsupported format version ${version}`);
+    if (version < OLDEST_READABLE_VERSION || version > CHUNK_FORMAT_VERSION) fail(`unsupported format version ${version}`);
     const codec = codecById(r.u8()) ?? fail('unknown codec');
     const t = new ByteReader(bytes, bytes.length - TRAILER_SIZE);
     const indexOffset = t.u32();
@@ -278,6 +282,7 @@ export class MemChunk {
 
     const chunk = new MemChunk({ codec: codec.name });
     chunk.name = name;
+    chunk.formatVersion = version;
     const ir = new ByteReader(index);
     let expectedOffset = HEADER_SIZE;
     for (let i = 0; i < blockCount; i++) {
@@ -340,7 +345,7 @@ export class MemChunk {
       if (crc32(b.bytes) !== b.crc) throw new LokiError('corrupt_data', `corrupt chunk ${name}: block ${i} checksum mismatch`);
       b.verified = true;
     }
-    return decodeBlock(b.bytes, b.minTs, b.maxTs, b.entries, this.codec, `corrupt chunk ${name}: block ${i}`);
+    return decodeBlock(b.bytes, b.minTs, b.maxTs, b.entries, this.codec, `corrupt chunk ${name}: block ${i}`, this.formatVersion);
   }
 
   /** A sorted, immutable snapshot of the head. */

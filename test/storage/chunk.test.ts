@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { type Direction, type EntryIterator, type Labels, LokiError, type LogEntry, MergeIterator } from '../../src/core/index.js';
+import { readFileSync } from 'node:fs';
 import { crc32 } from 'node:zlib';
 import { MemChunk, type BlockView } from '../../src/storage/index.js';
 import { ByteReader } from '../../src/storage/bytes.js';
@@ -166,6 +167,47 @@ describe('MemChunk', () => {
     }
     const decoded = MemChunk.decode(fill(new MemChunk({ blockSize: 4096 }), rows).encode());
     expect(drain(decoded.iterator(rows[0].ts, ts + 1n, 'forward', '{}')).map((r) => r.ts)).toEqual(rows.map((r) => r.ts));
+  });
+
+  it('stores time deltas in their common unit, exactly (millisecond and microsecond clients)', () => {
+    const rand = rng(12);
+    for (const unit of [1_000_000n, 1_000n, 3_600_000n]) {
+      const rows: Row[] = [];
+      let ts = 1_767_225_600_000_000_000n;
+      for (let i = 0; i < 3000; i++) {
+        // Up to 2^30 units: products past 2^32 ns exercise the carry into the high word.
+        ts += unit * BigInt(Math.floor(rand() * 2 ** Math.floor(rand() * 31)));
+        rows.push({ ts, line: `n=${i}`, metadata: [] });
+      }
+      const bytes = fill(new MemChunk({ blockSize: 4096 }), rows).encode();
+      const decoded = MemChunk.decode(bytes);
+      expect(drain(decoded.iterator(rows[0].ts, ts + 1n, 'forward', '{}')).map((r) => r.ts)).toEqual(rows.map((r) => r.ts));
+      // One nanosecond of jitter leaves no common unit: the deltas then cost more.
+      const jittered = rows.map((r, i) => ({ ...r, ts: r.ts + BigInt(i % 2) }));
+      expect(fill(new MemChunk({ blockSize: 4096 }), jittered).encode().length).toBeGreaterThan(bytes.length);
+    }
+  });
+
+  it('falls back to nanosecond deltas when a block holds a delta past 2^53 ns', () => {
+    const rows: Row[] = [0n, 1_000_000n, 2n ** 54n, 2n ** 54n + 5_000_000n].map((ts, i) => ({ ts, line: `n=${i}`, metadata: [] }));
+    const decoded = MemChunk.decode(fill(new MemChunk(), rows).encode());
+    expect(drain(decoded.iterator(0n, 2n ** 60n, 'forward', '{}')).map((r) => r.ts)).toEqual(rows.map((r) => r.ts));
+  });
+
+  it('reads chunks written in format 2 (before the time unit)', () => {
+    // fixtures/chunk-v2.bin: 200 entries written by format 2's encoder, regenerated here.
+    const rand = rng(5);
+    const rows: Row[] = [];
+    let ts = 1_700_000_000_000_000_000n;
+    for (let i = 0; i < 200; i++) {
+      ts += BigInt(Math.floor(rand() * 5_000_000));
+      const metadata: Labels = i % 3 === 0 ? [{ name: 'trace_id', value: hex(rand, 32) }] : [];
+      rows.push({ ts, line: `level=info n=${i} trace_id=${hex(rand, 32)} msg="héllo ✓"`, metadata });
+    }
+    const bytes = readFileSync(new URL('./fixtures/chunk-v2.bin', import.meta.url));
+    expect(bytes[4]).toBe(2);
+    const decoded = MemChunk.decode(bytes);
+    expect(drain(decoded.iterator(rows[0].ts, ts + 1n, 'forward', '{}')).map(key)).toEqual(rows.map(key));
   });
 
   it('reports sizes and fullness', () => {
