@@ -6,7 +6,7 @@
 import { type LabelPair, type Labels, LokiError } from '../core/index.js';
 import { ByteReader, ByteWriter, OutOfBounds, Scratch } from './bytes.js';
 import type { Codec } from './codec.js';
-import { extractTokens, insertTokens } from './tokens.js';
+import { extractTokens, insertTokens, unmaskedSpan } from './tokens.js';
 
 export const EMPTY_METADATA: Labels = Object.freeze([]) as Labels;
 const EMPTY = Buffer.alloc(0);
@@ -27,6 +27,17 @@ export interface BlockView {
   line(i: number): string;
   /** Structured metadata of entry i, sorted by name (a shared empty array when none). */
   metadata(i: number): Labels;
+  /**
+   * Present when the block keeps some line bytes apart (hex tokens): `lines` with those bytes
+   * possibly zeroed, cheaper to get than `lines` (same offsets). Search it only for the
+   * `unmaskedSpan` of a needle.
+   */
+  readonly maskedLines?: Buffer;
+  /**
+   * The part `[start, end)` of `needle` found unchanged in `maskedLines` wherever the needle
+   * is in a line; undefined when no part is.
+   */
+  unmaskedSpan?(needle: Buffer): readonly [number, number] | undefined;
 }
 
 export interface EncodedBlock {
@@ -318,6 +329,8 @@ export class DecodedBlock implements BlockView {
   private metaStart: Uint32Array | undefined;
   private metaRefs: Uint32Array | undefined;
   private decodedLines: Buffer | undefined;
+  /** The decompressed text section until the lines are decoded from it. */
+  private textSection: Buffer | undefined;
   private splicesStart = 0;
 
   constructor(
@@ -337,10 +350,32 @@ export class DecodedBlock implements BlockView {
     return this.decodedLines ?? this.decodeLines();
   }
 
+  /**
+   * The text section (lines with their hex tokens zeroed), or the lines once decoded: a
+   * search for a needle's unmasked span needs no token section, so a block where that search
+   * finds nothing is never fully decoded.
+   */
+  get maskedLines(): Buffer {
+    if (this.decodedLines) return this.decodedLines;
+    try {
+      this.textSection ??= inflate(this.codec, this.text.packed, this.text.raw, undefined);
+      return this.textSection;
+    } catch (e) {
+      throw corrupt(e, this.context);
+    }
+  }
+
+  unmaskedSpan(needle: Buffer): readonly [number, number] | undefined {
+    // Without tokens nothing is masked.
+    return this.tokens.raw === 0 ? [0, needle.length] : unmaskedSpan(needle);
+  }
+
   /** Decompresses the text section straight into the line buffer and writes the tokens back. */
   private decodeLines(): Buffer {
     try {
-      const lines = inflate(this.codec, this.text.packed, this.text.raw, undefined);
+      // The text section, if already searched, becomes the lines: the tokens go in in place.
+      const lines = this.textSection ?? inflate(this.codec, this.text.packed, this.text.raw, undefined);
+      this.textSection = undefined;
       const tokens = this.tokens.raw === 0 ? EMPTY : inflate(this.codec, this.tokens.packed, this.tokens.raw, tokensScratch);
       const splices = new ByteReader(this.cols, this.splicesStart);
       insertTokens(lines, tokens, splices, this.lineOffsets, this.length);

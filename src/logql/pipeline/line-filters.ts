@@ -115,6 +115,10 @@ export interface BlockLines {
   readonly length: number;
   readonly lines: Buffer;
   readonly lineOffsets: Uint32Array;
+  /** `lines` with some bytes zeroed, cheaper to get; see storage's `BlockView`. */
+  readonly maskedLines?: Buffer;
+  /** The part of `needle` that `maskedLines` holds unchanged wherever the needle is in a line. */
+  unmaskedSpan?(needle: Buffer): readonly [number, number] | undefined;
 }
 
 export type BlockFilterFn = (block: BlockLines) => Uint8Array | undefined;
@@ -204,6 +208,61 @@ function markContaining(block: BlockLines, lines: Buffer | string, needle: Buffe
   }
 }
 
+/**
+ * `markContaining` on the block's masked lines when the needle has an unmasked part: most
+ * blocks of a rare needle then never decode their masked bytes (storage keeps hex tokens
+ * apart). Each place the unmasked part is found, the rest of the needle is compared with the
+ * masked bytes around it; a masked (zero) byte there leaves the line undecided, and only
+ * undecided lines are checked on the fully decoded lines.
+ */
+function markNeedle(block: BlockLines, needle: Buffer, hits: Uint8Array): void {
+  const span = needle.length > 0 ? block.unmaskedSpan?.(needle) : undefined;
+  if (span === undefined) {
+    markContaining(block, block.lines, needle, hits);
+    return;
+  }
+  const masked = block.maskedLines!;
+  const [spanStart, spanEnd] = span;
+  const part = spanStart === 0 && spanEnd === needle.length ? needle : needle.subarray(spanStart, spanEnd);
+  const { lineOffsets, length } = block;
+  const end = lineOffsets[length];
+  let undecided: number[] | undefined;
+  let from = lineOffsets[0] + spanStart;
+  let i = 0;
+  while (from < end) {
+    const pos = masked.indexOf(part, from);
+    if (pos < 0 || pos >= end) break;
+    while (lineOffsets[i + 1] <= pos) i++;
+    const start = pos - spanStart;
+    let verdict = start >= lineOffsets[i] && start + needle.length <= lineOffsets[i + 1] ? MATCH : NO_MATCH;
+    for (let j = 0; verdict !== NO_MATCH && j < needle.length; j++) {
+      if (j === spanStart) j = spanEnd; // the found part itself
+      if (j >= needle.length) break;
+      const b = masked[start + j];
+      if (b === 0) verdict = UNDECIDED;
+      else if (b !== needle[j]) verdict = NO_MATCH;
+    }
+    if (verdict === MATCH) {
+      hits[i] = 1;
+      from = lineOffsets[i + 1] + spanStart;
+      continue;
+    }
+    if (verdict === UNDECIDED && (undecided === undefined || undecided[undecided.length - 1] !== i)) (undecided ??= []).push(i);
+    from = pos + 1;
+  }
+  if (undecided === undefined) return;
+  const lines = block.lines;
+  for (const k of undecided) {
+    if (hits[k] === 1) continue;
+    const at = lines.indexOf(needle, lineOffsets[k]);
+    if (at >= 0 && at + needle.length <= lineOffsets[k + 1]) hits[k] = 1;
+  }
+}
+
+const MATCH = 0;
+const NO_MATCH = 1;
+const UNDECIDED = 2;
+
 /** Shortest run of case-invariant bytes worth searching raw instead of lowering the block. */
 const MIN_ANCHOR = 3;
 
@@ -285,7 +344,7 @@ export function buildBlockFilter(leading: readonly LineFilterStage[]): BlockFilt
           }
         }
       } else {
-        for (const needle of c.anyOf) markContaining(block, block.lines, needle, hits);
+        for (const needle of c.anyOf) markNeedle(block, needle, hits);
       }
       for (let i = 0; i < n; i++) if ((hits[i] === 1) === c.negated) mask[i] = 0;
     }

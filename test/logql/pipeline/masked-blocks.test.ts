@@ -1,0 +1,88 @@
+/**
+ * The block prefilter on stored blocks, whose hex tokens (trace ids, span ids) are kept apart
+ * and zeroed in the text it searches first: every needle must still find exactly the lines
+ * that contain it, whether it lies next to a token, overlaps one, or holds one.
+ */
+import { describe, expect, it } from 'vitest';
+import { buildPipeline } from '../../../src/logql/pipeline/index.js';
+import { MemChunk } from '../../../src/storage/index.js';
+import { logQuery } from './helpers.js';
+
+function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s * 1664525 + 1013904223) >>> 0;
+    return s / 0x1_0000_0000;
+  };
+}
+
+const HEX = '0123456789abcdef';
+
+function storedBlocks(lines: string[]) {
+  const chunk = new MemChunk({ blockSize: 2048 });
+  lines.forEach((line, i) => chunk.append(BigInt(i + 1) * 1_000_000n, line, []));
+  const stored = MemChunk.decode(chunk.encode());
+  return stored.blockSources(0n, BigInt(lines.length + 2) * 1_000_000n);
+}
+
+function filtered(needle: string, lines: string[]): string[] {
+  const filter = buildPipeline(logQuery(`{app="a"} |= ${JSON.stringify(needle)}`).stages).blockFilter!;
+  const out: string[] = [];
+  for (const source of storedBlocks(lines)) {
+    const view = source.load();
+    const keep = filter(view)!;
+    for (let i = 0; i < view.length; i++) if (keep[i] === 1) out.push(view.line(i));
+  }
+  return out;
+}
+
+describe('block prefilter on stored blocks with hex tokens', () => {
+  it('finds needles next to, across, around and inside tokens', () => {
+    const token = 'a2849d73eb438a907d090402c802d7c5';
+    const lines = [
+      `trace=${token} msg=ok`,
+      `order=ord-4242 trace=${token}`,
+      `xord-4242${token}`, // the needle's hex tail starts the token
+      `e${token}rror`,
+      `error ${token}`,
+      'no token here: ord-4242 error',
+      `${token}`,
+      `=${token}=`,
+    ];
+    const cases: [string, number[]][] = [
+      ['ord-4242', [1, 2, 5]],
+      ['error', [4, 5]],
+      ['rror', [3, 4, 5]],
+      [`=${token}=`, [7]],
+      [`${token} msg`, [0]],
+      ['c5 msg=ok', [0]],
+      ['=a284', [0, 1, 7]],
+      ['c5rror', [3]],
+      ['4242a284', [2]],
+      ['zzz', []],
+    ];
+    for (const [needle, want] of cases) expect(filtered(needle, lines), needle).toEqual(want.map((i) => lines[i]));
+  });
+
+  it('agrees with a plain substring test on random lines and needles', () => {
+    const rand = rng(7);
+    const pick = (s: string) => s[Math.floor(rand() * s.length)];
+    const lines: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      let line = '';
+      while (line.length < 60) {
+        const r = rand();
+        if (r < 0.3) for (let k = 16 + Math.floor(rand() * 20); k > 0; k--) line += pick(HEX);
+        else if (r < 0.6) line += pick(' =-"xyz');
+        else line += pick(HEX + 'rox');
+      }
+      lines.push(line);
+    }
+    for (let n = 0; n < 300; n++) {
+      const line = lines[Math.floor(rand() * lines.length)];
+      const at = Math.floor(rand() * line.length);
+      const needle = line.slice(at, at + 1 + Math.floor(rand() * 24)) + (rand() < 0.2 ? pick('xyz=') : '');
+      expect(filtered(needle, lines), needle).toEqual(lines.filter((l) => l.includes(needle)));
+    }
+  });
+});
