@@ -30,7 +30,8 @@ export interface BlockView {
   /**
    * Present when the block keeps some line bytes apart (hex tokens): `lines` with those bytes
    * possibly zeroed, cheaper to get than `lines` (same offsets). Search it only for the
-   * `unmaskedSpan` of a needle.
+   * `unmaskedSpan` of a needle, and right away: it may be reused memory, valid until another
+   * block's `maskedLines` is read.
    */
   readonly maskedLines?: Buffer;
   /**
@@ -313,6 +314,14 @@ function corrupt(e: unknown, context: string): unknown {
 }
 
 const tokensScratch = new Scratch();
+/**
+ * Text sections read through `maskedLines` share one buffer, owned by the last block that
+ * read one: most blocks a needle search reads are dropped right after it, and a fresh 256 KiB
+ * buffer for each cost the search a tenth of its time in GC. A block that lost the buffer to
+ * another inflates its section again when asked.
+ */
+const textScratch = new Scratch();
+let textScratchOwner: DecodedBlock | undefined;
 
 function inflate(codec: Codec, packed: Buffer, rawSize: number, scratch: Scratch | undefined): Buffer {
   try {
@@ -329,8 +338,6 @@ export class DecodedBlock implements BlockView {
   private metaStart: Uint32Array | undefined;
   private metaRefs: Uint32Array | undefined;
   private decodedLines: Buffer | undefined;
-  /** The decompressed text section until the lines are decoded from it. */
-  private textSection: Buffer | undefined;
   private splicesStart = 0;
 
   constructor(
@@ -353,13 +360,18 @@ export class DecodedBlock implements BlockView {
   /**
    * The text section (lines with their hex tokens zeroed), or the lines once decoded: a
    * search for a needle's unmasked span needs no token section, so a block where that search
-   * finds nothing is never fully decoded.
+   * finds nothing is never fully decoded. Valid until another block's `maskedLines` is read.
    */
   get maskedLines(): Buffer {
     if (this.decodedLines) return this.decodedLines;
     try {
-      this.textSection ??= inflate(this.codec, this.text.packed, this.text.raw, undefined);
-      return this.textSection;
+      if (textScratchOwner !== this) {
+        textScratchOwner = undefined;
+        const section = inflate(this.codec, this.text.packed, this.text.raw, textScratch);
+        textScratchOwner = this;
+        return section;
+      }
+      return textScratch.get(this.text.raw).subarray(0, this.text.raw);
     } catch (e) {
       throw corrupt(e, this.context);
     }
@@ -373,9 +385,14 @@ export class DecodedBlock implements BlockView {
   /** Decompresses the text section straight into the line buffer and writes the tokens back. */
   private decodeLines(): Buffer {
     try {
-      // The text section, if already searched, becomes the lines: the tokens go in in place.
-      const lines = this.textSection ?? inflate(this.codec, this.text.packed, this.text.raw, undefined);
-      this.textSection = undefined;
+      // A text section still in the shared buffer is copied, not inflated again.
+      let lines: Buffer;
+      if (textScratchOwner === this) {
+        lines = Buffer.allocUnsafe(this.text.raw);
+        textScratch.get(this.text.raw).copy(lines, 0, 0, this.text.raw);
+      } else {
+        lines = inflate(this.codec, this.text.packed, this.text.raw, undefined);
+      }
       const tokens = this.tokens.raw === 0 ? EMPTY : inflate(this.codec, this.tokens.packed, this.tokens.raw, tokensScratch);
       const splices = new ByteReader(this.cols, this.splicesStart);
       insertTokens(lines, tokens, splices, this.lineOffsets, this.length);
