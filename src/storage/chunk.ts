@@ -46,9 +46,35 @@ interface StoredBlock {
   entries: number;
   rawBytes: number;
   crc: number;
-  bytes: Buffer;
+  /** Where the block's bytes are (or will be) in the encoded chunk. */
+  offset: number;
+  length: number;
+  /** Undefined while a chunk read in parts (`decodeParts`) has not been given them. */
+  bytes: Buffer | undefined;
   /** Set once the checksum was checked (always for blocks cut in this process). */
   verified: boolean;
+}
+
+/** A byte range of an encoded chunk. */
+export interface ByteRange {
+  offset: number;
+  length: number;
+}
+
+/** How far `unreadRange` reads on past what is asked for. */
+export interface ReadAhead {
+  direction: Direction;
+  /** Blocks overlapping `[from, through)` only. */
+  from: Nanos;
+  through: Nanos;
+  /** Until the range is this long. */
+  minLength: number;
+}
+
+/** A time range, both ends inclusive. */
+export interface TimeSpan {
+  minTs: Nanos;
+  maxTs: Nanos;
 }
 
 export class MemChunk {
@@ -184,6 +210,8 @@ export class MemChunk {
       entries: n,
       rawBytes: block.rawBytes,
       crc: crc32(block.bytes),
+      offset: HEADER_SIZE + this.compressedBlockBytes, // encode() lays blocks out in cut order
+      length: block.bytes.length,
       bytes: block.bytes,
       verified: true,
     });
@@ -220,36 +248,31 @@ export class MemChunk {
   encode(): Buffer {
     this.cut();
     if (this.encoded) return this.encoded;
+    if (this.name !== undefined) throw new Error(`chunk ${this.name} was read in parts and cannot be encoded`);
     const size = HEADER_SIZE + this.compressedBlockBytes + this.blocks.length * BLOCK_RECORD_SIZE + TRAILER_SIZE;
     const out = Buffer.allocUnsafe(size);
     out.writeUInt32BE(CHUNK_MAGIC, 0);
     out[4] = CHUNK_FORMAT_VERSION;
     out[5] = this.codec.id;
-    let at = HEADER_SIZE;
-    const offsets: number[] = [];
+    for (const b of this.blocks) b.bytes!.copy(out, b.offset);
+    const indexOffset = HEADER_SIZE + this.compressedBlockBytes;
+    let at = indexOffset;
     for (const b of this.blocks) {
-      offsets.push(at);
-      at += b.bytes.copy(out, at);
-    }
-    const indexOffset = at;
-    this.blocks.forEach((b, i) => {
       at = out.writeBigInt64BE(b.minTs, at);
       at = out.writeBigInt64BE(b.maxTs, at);
       at = out.writeUInt32BE(b.entries, at);
-      at = out.writeUInt32BE(offsets[i], at);
-      at = out.writeUInt32BE(b.bytes.length, at);
+      at = out.writeUInt32BE(b.offset, at);
+      at = out.writeUInt32BE(b.length, at);
       at = out.writeUInt32BE(b.rawBytes, at);
       at = out.writeUInt32BE(b.crc, at);
-    });
+    }
     const indexCrc = crc32(out.subarray(indexOffset, at), crc32(out.subarray(0, HEADER_SIZE)));
     at = out.writeUInt32BE(indexOffset, at);
     at = out.writeUInt32BE(this.blocks.length, at);
     at = out.writeUInt32BE(indexCrc, at);
     out.writeUInt32BE(CHUNK_MAGIC, at);
     // Blocks now point into the encoded bytes, so the chunk does not hold its data twice.
-    this.blocks.forEach((b, i) => {
-      b.bytes = out.subarray(offsets[i], offsets[i] + b.bytes.length);
-    });
+    for (const b of this.blocks) b.bytes = out.subarray(b.offset, b.offset + b.length);
     this.encoded = out;
     return this.encoded;
   }
@@ -260,25 +283,41 @@ export class MemChunk {
    * naming the chunk.
    */
   static decode(bytes: Buffer, name = 'chunk'): MemChunk {
+    const chunk = MemChunk.decodeParts(bytes, bytes, 0, bytes.length, name);
+    chunk.encoded = bytes;
+    return chunk;
+  }
+
+  /**
+   * Where the block index of a stored chunk of `size` bytes starts, from the trailer at the end
+   * of `tail` (the chunk's last bytes): how much of its end `decodeParts` needs.
+   */
+  static indexOffset(tail: Buffer, size: number, name = 'chunk'): number {
+    return readTrailer(tail, size, name).indexOffset;
+  }
+
+  /**
+   * Reads a stored chunk of `size` bytes from two parts of it, so that a query need not read
+   * the blocks it skips: `head`, its first bytes (the 6-byte header at least), and `tail`, its
+   * bytes from `tailOffset` to the end (the block index and trailer at least, see
+   * `indexOffset`). Blocks lying wholly within either part come with it; the others are added
+   * later (`unreadRange`, `addBytes`). Verified as `decode` verifies.
+   */
+  static decodeParts(head: Buffer, tail: Buffer, tailOffset: number, size: number, name = 'chunk'): MemChunk {
     const fail = (what: string): never => {
       throw new LokiError('corrupt_data', `corrupt chunk ${name}: ${what}`);
     };
-    if (bytes.length < HEADER_SIZE + TRAILER_SIZE) fail(`too short (${bytes.length} bytes)`);
-    const r = new ByteReader(bytes);
+    if (tailOffset + tail.length !== size) throw new Error(`the tail of chunk ${name} must reach its end`);
+    if (size < HEADER_SIZE + TRAILER_SIZE || head.length < HEADER_SIZE) fail(`too short (${size} bytes)`);
+    const r = new ByteReader(head);
     if (r.u32() !== CHUNK_MAGIC) fail('bad magic number');
     const version = r.u8();
     if (version < OLDEST_READABLE_VERSION || version > CHUNK_FORMAT_VERSION) fail(`unsupported format version ${version}`);
     const codec = codecById(r.u8()) ?? fail('unknown codec');
-    const t = new ByteReader(bytes, bytes.length - TRAILER_SIZE);
-    const indexOffset = t.u32();
-    const blockCount = t.u32();
-    const indexCrc = t.u32();
-    if (t.u32() !== CHUNK_MAGIC) fail('bad trailer (truncated?)');
-    if (indexOffset < HEADER_SIZE || indexOffset + blockCount * BLOCK_RECORD_SIZE !== bytes.length - TRAILER_SIZE) {
-      fail('block index does not fit the chunk (truncated?)');
-    }
-    const index = bytes.subarray(indexOffset, bytes.length - TRAILER_SIZE);
-    if (crc32(index, crc32(bytes.subarray(0, HEADER_SIZE))) !== indexCrc) fail('block index checksum mismatch');
+    const { indexOffset, blockCount, indexCrc } = readTrailer(tail, size, name);
+    if (indexOffset < tailOffset) throw new Error(`the tail of chunk ${name} must hold its block index`);
+    const index = tail.subarray(indexOffset - tailOffset, tail.length - TRAILER_SIZE);
+    if (crc32(index, crc32(head.subarray(0, HEADER_SIZE))) !== indexCrc) fail('block index checksum mismatch');
 
     const chunk = new MemChunk({ codec: codec.name });
     chunk.name = name;
@@ -292,7 +331,7 @@ export class MemChunk {
         fail(`block ${i} record is inconsistent`);
       }
       expectedOffset = offset + length;
-      chunk.blocks.push({ minTs, maxTs, entries, rawBytes, crc, bytes: bytes.subarray(offset, offset + length), verified: false });
+      chunk.blocks.push({ minTs, maxTs, entries, rawBytes, crc, offset, length, bytes: undefined, verified: false });
       chunk.compressedBlockBytes += length;
       chunk.rawBlockBytes += rawBytes;
       if (i === 0 || minTs < chunk.min) chunk.min = minTs;
@@ -300,8 +339,53 @@ export class MemChunk {
       chunk.count += entries;
     }
     if (expectedOffset !== indexOffset) fail('bytes between blocks and index');
-    chunk.encoded = bytes;
+    chunk.addBytes(0, head);
+    if (tail !== head) chunk.addBytes(tailOffset, tail);
     return chunk;
+  }
+
+  /**
+   * For a chunk read in parts: the byte range to read for the blocks overlapping
+   * `[from, through)` that have no bytes yet (from the first to the last of them), or undefined
+   * when all of them have theirs. With `ahead`, the range grows over the next unread blocks in
+   * `ahead.direction` that overlap `ahead`'s time range, until it is `ahead.minLength` long
+   * (file order is time order, except where writes came out of order).
+   */
+  unreadRange(from: Nanos, through: Nanos, ahead?: ReadAhead): ByteRange | undefined {
+    const blocks = this.blocks;
+    let first = -1, last = -1;
+    for (let i = 0; i < blocks.length; i++) {
+      const b = blocks[i];
+      if (b.bytes !== undefined || b.maxTs < from || b.minTs >= through) continue;
+      if (first < 0) first = i;
+      last = i;
+    }
+    if (first < 0) return undefined;
+    if (ahead !== undefined) {
+      const wanted = (b: StoredBlock | undefined) => b !== undefined && b.bytes === undefined && b.maxTs >= ahead.from && b.minTs < ahead.through;
+      const length = () => blocks[last].offset + blocks[last].length - blocks[first].offset;
+      if (ahead.direction === 'forward') while (length() < ahead.minLength && wanted(blocks[last + 1])) last++;
+      else while (length() < ahead.minLength && wanted(blocks[first - 1])) first--;
+    }
+    const offset = blocks[first].offset;
+    return { offset, length: blocks[last].offset + blocks[last].length - offset };
+  }
+
+  /** For a chunk read in parts: gives the blocks lying wholly within `bytes`, found at `offset` of the chunk, their bytes. */
+  addBytes(offset: number, bytes: Buffer): void {
+    const blocks = this.blocks;
+    // Blocks tile the chunk in offset order: find the first one starting at or after `offset`.
+    let lo = 0, hi = blocks.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (blocks[mid].offset < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    const end = offset + bytes.length;
+    for (let i = lo; i < blocks.length && blocks[i].offset + blocks[i].length <= end; i++) {
+      const b = blocks[i];
+      b.bytes ??= bytes.subarray(b.offset - offset, b.offset - offset + b.length);
+    }
   }
 
   /**
@@ -311,6 +395,25 @@ export class MemChunk {
    */
   iterator(from: Nanos, through: Nanos, direction: Direction, streamLabels: string, filter?: BlockFilter): EntryIterator {
     return new ChunkIterator(this.blockSources(from, through), from, through, direction, streamLabels, filter);
+  }
+
+  /**
+   * The time spans of the groups of time-overlapping blocks (and head) among those overlapping
+   * `[from, through)`, ascending. Groups are disjoint, so each can be read and iterated on its
+   * own: iterating `[max(from, minTs), min(through, maxTs + 1))` reaches exactly its blocks.
+   */
+  blockGroups(from: Nanos, through: Nanos): TimeSpan[] {
+    const sources = this.blockSources(from, through).sort((a, b) => (a.minTs < b.minTs ? -1 : a.minTs > b.minTs ? 1 : 0));
+    const groups: TimeSpan[] = [];
+    for (const s of sources) {
+      const last = groups[groups.length - 1];
+      if (last !== undefined && s.minTs <= last.maxTs) {
+        if (s.maxTs > last.maxTs) last.maxTs = s.maxTs;
+      } else {
+        groups.push({ minTs: s.minTs, maxTs: s.maxTs });
+      }
+    }
+    return groups;
   }
 
   /**
@@ -341,6 +444,7 @@ export class MemChunk {
   private loadBlock(i: number): BlockView {
     const b = this.blocks[i];
     const name = this.name ?? 'in memory';
+    if (b.bytes === undefined) throw new Error(`block ${i} of chunk ${name} was not read`);
     if (!b.verified) {
       if (crc32(b.bytes) !== b.crc) throw new LokiError('corrupt_data', `corrupt chunk ${name}: block ${i} checksum mismatch`);
       b.verified = true;
@@ -363,6 +467,23 @@ export class MemChunk {
     }
     return new HeadView(ts, lines, meta);
   }
+}
+
+/** The trailer at the end of `tail`, a stored chunk's last bytes, checked against the chunk's `size`. */
+function readTrailer(tail: Buffer, size: number, name: string): { indexOffset: number; blockCount: number; indexCrc: number } {
+  const fail = (what: string): never => {
+    throw new LokiError('corrupt_data', `corrupt chunk ${name}: ${what}`);
+  };
+  if (size < HEADER_SIZE + TRAILER_SIZE || tail.length < TRAILER_SIZE) fail(`too short (${size} bytes)`);
+  const t = new ByteReader(tail, tail.length - TRAILER_SIZE);
+  const indexOffset = t.u32();
+  const blockCount = t.u32();
+  const indexCrc = t.u32();
+  if (t.u32() !== CHUNK_MAGIC) fail('bad trailer (truncated?)');
+  if (indexOffset < HEADER_SIZE || indexOffset + blockCount * BLOCK_RECORD_SIZE !== size - TRAILER_SIZE) {
+    fail('block index does not fit the chunk (truncated?)');
+  }
+  return { indexOffset, blockCount, indexCrc };
 }
 
 /** The head as a `BlockView`: strings are kept; the byte columns are built only if asked for. */
