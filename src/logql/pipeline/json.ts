@@ -3,10 +3,11 @@
  */
 import { LokiError, type Nanos } from '../../core/index.js';
 import type { LabelExtraction } from '../syntax/ast.js';
-import { DUPLICATE_SUFFIX, ERR_JSON, type LabelsBuilder } from './labels.js';
+import { DUPLICATE_SUFFIX, ERR_JSON, type LabelsBuilder, type ParserHints } from './labels.js';
 import {
   FieldVisitor,
   JsonType,
+  KeyMemo,
   findPath,
   jsonStringLabelValue,
   objectEach,
@@ -14,7 +15,7 @@ import {
   MALFORMED_STRING_ESCAPE,
   type JsonValue,
 } from './jsonscan.js';
-import { KeyCache, appendSanitized, goTrimSpace, type Stage } from './stage.js';
+import { KeyCache, appendSanitized, goTrimSpace, sanitizeLabelKey, type Stage } from './stage.js';
 
 /** Returned by a visitor to end the walk early without an error. */
 const STOP = '\u0000stop';
@@ -41,21 +42,41 @@ function leafValue(s: string, start: number, end: number, type: JsonType): strin
   }
 }
 
+/** What a top-level key means for the parser's hints, worked out once per distinct key. */
+interface TopLevelKey {
+  /** The sanitised key ('' for a blank key, which gives no label). */
+  readonly name: string;
+  /** `name` renamed for a conflict with a stream label or metadata. */
+  readonly renamed: string;
+  /** Whether a leaf under this key can be extracted, under either name. */
+  readonly leafWanted: boolean;
+  /** Whether an object under this key can hold a wanted label. */
+  readonly objectWanted: boolean;
+}
+
 /**
  * `| json` without parameters: every string, number and boolean leaf becomes a label, nested
  * object keys joined with `_`; arrays and nulls are skipped.
  */
 export class JsonParser implements Stage, FieldVisitor {
-  private readonly keys = new KeyCache();
+  /** Top-level keys by raw key, for `hints` (bounded like Loki's interned keys). */
+  private readonly topKeys = new Map<string, TopLevelKey>();
+  private hints: ParserHints | undefined;
+  private readonly memo = new KeyMemo();
   /** Sanitised, `_`-joined names of the objects enclosing the current field ('' at the top). */
   private readonly prefixes: string[] = [];
   private lb!: LabelsBuilder;
 
   process(_ts: Nanos, line: string, lb: LabelsBuilder): string | undefined {
     if (lb.noLabelsToExtract()) return line;
+    if (lb.hints !== this.hints) {
+      this.hints = lb.hints;
+      this.topKeys.clear();
+    }
     this.prefixes.length = 0;
     this.lb = lb;
-    const err = objectEach(line, 0, line.length, this);
+    this.memo.rewind();
+    const err = objectEach(line, 0, line.length, this, this.memo);
     if (err === DROP) return undefined;
     if (err !== undefined && err !== STOP) lb.setError(ERR_JSON, err);
     return line;
@@ -63,20 +84,48 @@ export class JsonParser implements Stage, FieldVisitor {
 
   field(s: string, key: string, start: number, end: number, type: JsonType): string | undefined {
     const lb = this.lb;
+    const top = this.prefixes.length === 0;
     if (type === JsonType.Object) {
-      const prefix = extendPrefix(this.currentPrefix(), key);
+      let wanted: boolean;
+      let prefix: string;
+      if (top) {
+        const k = this.topLevelKey(key);
+        prefix = k.name;
+        wanted = k.objectWanted;
+      } else {
+        prefix = extendPrefix(this.currentPrefix(), key);
+        wanted = lb.hints.required === undefined || lb.hints.shouldExtractPrefix(prefix);
+      }
       let err: string | undefined;
-      if (this.prefixes.length < MAX_JSON_DEPTH && (lb.hints.required === undefined || lb.hints.shouldExtractPrefix(prefix))) {
+      if (wanted && this.prefixes.length < MAX_JSON_DEPTH) {
         this.prefixes.push(prefix);
-        err = objectEach(s, start, end, this);
+        err = objectEach(s, start, end, this, this.memo);
         this.prefixes.pop();
       }
       return err;
     }
     if (type === JsonType.String || type === JsonType.Number || type === JsonType.Boolean) {
-      if (!this.leaf(s, key, start, end, type)) return DROP;
+      if (!(top ? this.topLevelLeaf(s, key, start, end, type) : this.nestedLeaf(s, key, start, end, type))) return DROP;
     }
     return lb.allRequiredExtracted() ? STOP : undefined;
+  }
+
+  private topLevelKey(key: string): TopLevelKey {
+    let k = this.topKeys.get(key);
+    if (k === undefined) {
+      const hints = this.lb.hints;
+      const name = sanitizeLabelKey(key);
+      const renamed = name + DUPLICATE_SUFFIX;
+      k = {
+        name,
+        renamed,
+        leafWanted: name !== '' && (hints.shouldExtract(name) || hints.shouldExtract(renamed)),
+        // extendPrefix('', key) is the sanitised key.
+        objectWanted: hints.required === undefined || hints.shouldExtractPrefix(name),
+      };
+      if (this.topKeys.size < KeyCache.MAX) this.topKeys.set(key, k);
+    }
+    return k;
   }
 
   private currentPrefix(): string {
@@ -84,20 +133,28 @@ export class JsonParser implements Stage, FieldVisitor {
     return n === 0 ? '' : this.prefixes[n - 1];
   }
 
-  /** Sets the label of a leaf; false when an early check drops the entry. */
-  private leaf(s: string, key: string, start: number, end: number, type: JsonType): boolean {
+  /**
+   * Sets the label of a top-level leaf; false when an early check drops the entry. A key the
+   * hints exclude is passed over before any per-entry work.
+   */
+  private topLevelLeaf(s: string, key: string, start: number, end: number, type: JsonType): boolean {
+    const k = this.topLevelKey(key);
+    if (!k.leafWanted) return true;
     const lb = this.lb;
-    let name: string;
-    if (this.prefixes.length === 0) {
-      name = this.keys.sanitized(key);
-      if (name === '') return true;
-      if (lb.conflicts(name)) name += DUPLICATE_SUFFIX;
-    } else {
-      const prefix = this.currentPrefix();
-      name = extendPrefix(prefix, key);
-      // The suffix goes on the raw key, so a blank key still gets a name (as in Loki).
-      if (lb.conflicts(name)) name = extendPrefix(prefix, key + DUPLICATE_SUFFIX);
-    }
+    const name = lb.conflicts(k.name) ? k.renamed : k.name;
+    return this.setLeaf(name, s, start, end, type);
+  }
+
+  private nestedLeaf(s: string, key: string, start: number, end: number, type: JsonType): boolean {
+    const prefix = this.currentPrefix();
+    let name = extendPrefix(prefix, key);
+    // The suffix goes on the raw key, so a blank key still gets a name (as in Loki).
+    if (this.lb.conflicts(name)) name = extendPrefix(prefix, key + DUPLICATE_SUFFIX);
+    return this.setLeaf(name, s, start, end, type);
+  }
+
+  private setLeaf(name: string, s: string, start: number, end: number, type: JsonType): boolean {
+    const lb = this.lb;
     if (!lb.hints.shouldExtract(name) || lb.isExtracted(name)) return true;
     lb.set(name, leafValue(s, start, end, type));
     return lb.continueParsing(name);

@@ -186,8 +186,55 @@ function readValue(s: string, offset: number, end: number, out: JsonValue): stri
   return undefined;
 }
 
-/** Walks the object in `s[from, end)`, calling the visitor per field (jsonparser's ObjectEach). */
-export function objectEach(s: string, from: number, end: number, visitor: FieldVisitor): string | undefined {
+/** Keys remembered per walk position; lines with more keys than this look the rest up the slow way. */
+const MEMO_SLOTS = 256;
+
+/**
+ * The keys of the previous walk, by their order in it. The lines of a stream mostly repeat the
+ * same keys in the same order, so a key equal to the one at its position last time is
+ * recognised by one comparison, instead of searching for its closing quote and copying it into
+ * a new string; and as the same string comes back, maps keyed by it find its hash computed.
+ * Only keys without escapes are remembered: the text then ends at its first quote.
+ */
+export class KeyMemo {
+  private readonly keys: string[] = [];
+  /** Each key followed by its closing quote: what the raw text must start with. */
+  private readonly quoted: string[] = [];
+  private position = 0;
+
+  /** Call before each walk. */
+  rewind(): void {
+    this.position = 0;
+  }
+
+  /** The position of the next key in this walk. */
+  nextSlot(): number {
+    return this.position++;
+  }
+
+  /** The key remembered at `slot` when the raw key text at `at` is that key (closed before `end`). */
+  match(s: string, at: number, end: number, slot: number): string | undefined {
+    const quoted = this.quoted[slot];
+    if (quoted === undefined) return undefined;
+    const n = quoted.length;
+    if (at + n > end) return undefined;
+    // A character loop: keys are short, and String#startsWith costs more than it saves here.
+    for (let i = 0; i < n; i++) if (s.charCodeAt(at + i) !== quoted.charCodeAt(i)) return undefined;
+    return this.keys[slot];
+  }
+
+  remember(slot: number, key: string): void {
+    if (slot >= MEMO_SLOTS) return;
+    this.keys[slot] = key;
+    this.quoted[slot] = key + '"';
+  }
+}
+
+/**
+ * Walks the object in `s[from, end)`, calling the visitor per field (jsonparser's ObjectEach).
+ * `memo` (rewound by the caller per line) speeds up keys seen in the previous line.
+ */
+export function objectEach(s: string, from: number, end: number, visitor: FieldVisitor, memo?: KeyMemo): string | undefined {
   let offset = nextToken(s, from, end);
   if (offset < 0 || s.charCodeAt(offset) !== 0x7b) return MALFORMED_OBJECT;
   offset = nextToken(s, offset + 1, end);
@@ -199,13 +246,22 @@ export function objectEach(s: string, from: number, end: number, visitor: FieldV
     if (c === 0x7d) return undefined;
     if (c !== 0x22) return MALFORMED_OBJECT;
     offset++;
-    const keyEnd = stringEnd(s, offset, end, scratchEscaped);
-    if (keyEnd < 0) return MALFORMED_JSON;
-    let key = s.slice(offset, keyEnd - 1);
-    if (scratchEscaped[0]) {
-      const unescaped = unescapeJson(key);
-      if (unescaped === undefined) return MALFORMED_STRING_ESCAPE;
-      key = unescaped;
+    const slot = memo === undefined ? -1 : memo.nextSlot();
+    let key = slot < 0 ? undefined : memo!.match(s, offset, end, slot);
+    let keyEnd: number;
+    if (key !== undefined) {
+      keyEnd = offset + key.length + 1;
+    } else {
+      keyEnd = stringEnd(s, offset, end, scratchEscaped);
+      if (keyEnd < 0) return MALFORMED_JSON;
+      key = s.slice(offset, keyEnd - 1);
+      if (scratchEscaped[0]) {
+        const unescaped = unescapeJson(key);
+        if (unescaped === undefined) return MALFORMED_STRING_ESCAPE;
+        key = unescaped;
+      } else if (slot >= 0) {
+        memo!.remember(slot, key);
+      }
     }
     offset = nextToken(s, keyEnd, end);
     if (offset < 0 || s.charCodeAt(offset) !== 0x3a) return MALFORMED_JSON;
