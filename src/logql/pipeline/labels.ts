@@ -195,12 +195,18 @@ export class LabelsBuilder {
   }
 
   reset(): void {
-    this.metaNames.length = 0;
-    this.metaValues.length = 0;
-    this.parsedNames.length = 0;
-    this.parsedValues.length = 0;
-    this.deleted.length = 0;
-    this.extracted.length = 0;
+    // Setting an array's length is a runtime call even when it is already 0: test first (this
+    // runs once per entry).
+    if (this.metaNames.length !== 0) {
+      this.metaNames.length = 0;
+      this.metaValues.length = 0;
+    }
+    if (this.parsedNames.length !== 0) {
+      this.parsedNames.length = 0;
+      this.parsedValues.length = 0;
+    }
+    if (this.deleted.length !== 0) this.deleted.length = 0;
+    if (this.extracted.length !== 0) this.extracted.length = 0;
     this.parsedIndex = undefined;
     this.extractedIndex = undefined;
     this.requiredFound = 0;
@@ -450,10 +456,79 @@ export class LabelsBuilder {
       return this.baseGroupResult;
     }
     if (groups.length === 0) return this.result();
-    return this.groupOf(groups, without);
+    return without ? this.groupWithout(groups) : this.groupBy(groups);
+  }
+
+  /**
+   * A `by` grouping of a changed entry. When the entry changed none of the grouped labels (all
+   * are stream labels, as `by (app)` over parsed lines) it is the stream's grouping, with no
+   * per-entry work; otherwise a signature of the grouped values alone (the names are the
+   * grouping's, the same on every call) finds the result without building label pairs.
+   */
+  private groupBy(groups: readonly string[]): LabelSet {
+    if (!this.changesAny(groups)) {
+      this.baseGroupResult ??= this.groupOf(groups, false);
+      return this.baseGroupResult;
+    }
+    if (!this.cache.active()) return this.groupOf(groups, false);
+    let sig = 'B';
+    for (let k = 0; k < groups.length; k++) {
+      const g = groups[k];
+      // `-` for an absent label; a present one (an entry's may be empty) starts with a digit.
+      if (this.deleted.length > 0 && this.deleted.indexOf(g) >= 0) {
+        sig += '-';
+        continue;
+      }
+      let i = this.metaNames.indexOf(g);
+      if (i >= 0) {
+        sig += `${this.metaValues[i].length}:${this.metaValues[i]}`;
+        continue;
+      }
+      i = this.findParsed(g);
+      if (i >= 0) {
+        sig += `${this.parsedValues[i].length}:${this.parsedValues[i]}`;
+        continue;
+      }
+      const v = this.baseMap.get(g);
+      sig += v === undefined || v === '' ? '-' : `${v.length}:${v}`;
+    }
+    const cached = this.cache.get(sig);
+    if (cached) return cached;
+    const res = this.groupOf(groups, false);
+    this.cache.put(sig, res);
+    return res;
+  }
+
+  /** Whether the entry deleted, or set as metadata or parsed, any of `names`. */
+  private changesAny(names: readonly string[]): boolean {
+    for (let k = 0; k < names.length; k++) {
+      const n = names[k];
+      if (this.findParsed(n) >= 0 || this.metaNames.indexOf(n) >= 0) return true;
+      if (this.deleted.length > 0 && this.deleted.indexOf(n) >= 0) return true;
+    }
+    return false;
+  }
+
+  /** A `without` grouping of a changed entry, cached by a signature of the remaining pairs. */
+  private groupWithout(groups: readonly string[]): LabelSet {
+    if (!this.cache.active()) return this.groupOf(groups, true);
+    this.collectGroup(groups, true);
+    let sig = 'G';
+    for (const { name, value } of this.scratch) sig += `${name.length}:${name}${value.length}:${value}`;
+    const cached = this.cache.get(sig);
+    if (cached) return cached;
+    const res = labelSetOf(this.scratch.slice().sort(byName));
+    this.cache.put(sig, res);
+    return res;
   }
 
   private groupOf(groups: readonly string[], without: boolean): LabelSet {
+    this.collectGroup(groups, without);
+    return labelSetOf(this.scratch.slice().sort(byName));
+  }
+
+  /** The grouped labels of the entry, unsorted, into the scratch buffer. */
+  private collectGroup(groups: readonly string[], without: boolean): void {
     const out = this.scratch;
     out.length = 0;
     if (without) {
@@ -484,15 +559,5 @@ export class LabelsBuilder {
         if (v !== undefined && v !== '') out.push({ name: g, value: v });
       }
     }
-    let sig: string | undefined;
-    if (this.cache.active()) {
-      sig = 'G';
-      for (const { name, value } of out) sig += `${name.length}:${name}${value.length}:${value}`;
-      const cached = this.cache.get(sig);
-      if (cached) return cached;
-    }
-    const res = labelSetOf(out.slice().sort(byName));
-    if (sig !== undefined) this.cache.put(sig, res);
-    return res;
   }
 }
