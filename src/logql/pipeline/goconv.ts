@@ -15,8 +15,38 @@ export function isConversionError(v: unknown): v is ConversionError {
   return typeof v === 'object' && v !== null;
 }
 
+/** Exact powers of ten: an integer below 2^53 divided by one of them is correctly rounded. */
+const POWERS_OF_TEN = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * `[-]digits[.digits]` with at most 15 digits, as unwrapped values mostly are, converted
+ * without the general parser's regular expressions; NaN for anything else (the caller then
+ * asks the general parser). Exact: the digits form an integer below 2^53, and one division by
+ * an exact power of ten rounds once, as ParseFloat does. `-0` gives -0, as in Go.
+ */
+function parsePlainDecimal(s: string): number {
+  const negative = s.charCodeAt(0) === 0x2d;
+  const start = negative ? 1 : 0;
+  const n = s.length;
+  if (n === start || n - start > 16) return NaN;
+  let mantissa = 0;
+  let point = -1;
+  for (let i = start; i < n; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) mantissa = mantissa * 10 + (c - 0x30);
+    // `.5` and `5.` are left to the general parser.
+    else if (c === 0x2e && point < 0 && i > start && i < n - 1) point = i;
+    else return NaN;
+  }
+  if (point < 0 && n - start > 15) return NaN;
+  const v = point < 0 ? mantissa : mantissa / POWERS_OF_TEN[n - 1 - point];
+  return negative ? -v : v;
+}
+
 /** `strconv.ParseFloat(s, 64)`. */
 export function convertFloat(s: string): number | ConversionError {
+  const plain = parsePlainDecimal(s);
+  if (!Number.isNaN(plain)) return plain;
   const v = goParseFloat(s);
   return typeof v === 'number' ? v : { error: parseFloatErrorText(s, v) };
 }
