@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { labelsToRecord } from '../../../src/core/index.js';
+import { labelsFromRecord, labelsToRecord } from '../../../src/core/index.js';
+import { buildPipeline, buildSampleExtractor } from '../../../src/logql/pipeline/index.js';
 import { MAX_JSON_DEPTH } from '../../../src/logql/pipeline/json.js';
+import { parseExpr, type RangeAggregationExpr } from '../../../src/logql/syntax/index.js';
 import { labelsAfter, lineAfter, run } from './helpers.js';
 
 const MALFORMED_OBJECT = "Value looks like object, but can't find closing '}' symbol";
@@ -146,5 +148,127 @@ describe('| unpack', () => {
 
   it('renames conflicts', () => {
     expect(labelsAfter('{app="a"} | unpack', '{"_entry":"x","app":"b"}')).toEqual({ app: 'a', app_extracted: 'b' });
+  });
+});
+
+/**
+ * A parser remembers the previous line's keys by position and caches what each top-level key
+ * means; a builder caches grouped label sets. None of it may leak from one line to the next:
+ * every line read after others must come out as it does on its own.
+ */
+describe('| json over a sequence of lines', () => {
+  const LINES = [
+    '{"a":"1","b":2}',
+    '{"ab":"1","b":2}',
+    '{"a":"1","b" :2}',
+    String.raw`{"a\u0062":"x","b":2}`,
+    String.raw`{"a\"":"q","b":2}`,
+    '{"b":2,"a":"1"}',
+    '{"a":{"b":"n"},"b":2}',
+    '{"c":{"b":"n"},"b":2}',
+    '{"a":"1","a":"2"}',
+    '{"a":"1","b":2',
+    '{"a"',
+    '{"a":1e3,"b":-0}',
+    '{" a ":"t","b":true}',
+    '{"9a":"d","":"e"}',
+    '{"app":"x","a":"1"}',
+    '{"path":"/x","latency_ms":"12.5"}',
+    '{"path":{"x":1},"latency_ms":7}',
+    String.raw`{"pa\u0074h":"/e","latency_ms":1}`,
+    '{"path":"/p","path":"/q","latency_ms":-0}',
+    '{"path":"/p","latency_ms":1e3}',
+    '{"path":"/p","latency_ms":"abc"}',
+    '{"path":"/p","latency_ms":5.}',
+    '{"path":"/p","latency_ms":.5}',
+    '{"path":"/p","latency_ms":00012}',
+    '{"path":"/p","latency_ms":12345678901234567}',
+    '{"path":"/p","latency_ms":null}',
+    '{"path":"/p","latency_ms":"","a":"1"}',
+    'not json',
+    '{"a":"1","b":2}',
+  ];
+  const STREAM = labelsFromRecord({ app: 'a' });
+
+  type Outcome = { value?: number; labels: Record<string, string> } | 'dropped';
+
+  /** Each line through one shared stream extractor (`shared`) or a fresh one per line. */
+  function outcomes(query: string, pushed: string[] | undefined, lines: readonly string[], shared: boolean): Outcome[] {
+    const build = () => {
+      const e = parseExpr(query);
+      if (e.type === 'log') {
+        const sp = buildPipeline(e.stages).forStream(STREAM);
+        return (line: string): Outcome => {
+          const r = sp.process(1n, line, []);
+          return r === undefined ? 'dropped' : { labels: labelsToRecord(r.labels) };
+        };
+      }
+      const r = e as RangeAggregationExpr;
+      const grouping = pushed ? { without: false, labels: pushed } : r.grouping;
+      const sx = buildSampleExtractor(r.range.selector.stages, r.op, r.range.unwrap, grouping).forStream(STREAM);
+      return (line: string): Outcome => {
+        const s = sx.process(1n, line, []);
+        return s === undefined ? 'dropped' : { value: s.value, labels: labelsToRecord(s.labels) };
+      };
+    };
+    const one = build();
+    return lines.map((line) => (shared ? one : build())(line));
+  }
+
+  it.each([
+    ['{app="a"} | json', undefined],
+    ['{app="a"} | json | a="1"', undefined],
+    ['count_over_time({app="a"} | json [1m])', ['path']],
+    ['count_over_time({app="a"} | json [1m])', ['a', 'b']],
+    ['quantile_over_time(0.99, {app="a"} | json | unwrap latency_ms [5m]) by (app)', undefined],
+    ['max_over_time({app="a"} | json | unwrap latency_ms [5m]) by (path)', undefined],
+    ['max_over_time({app="a"} | json | unwrap latency_ms [5m]) without (path)', undefined],
+  ])('%s (pushed grouping %j): each line as on its own, in any order', (query, pushed) => {
+    const alone = outcomes(query, pushed, LINES, false);
+    expect(outcomes(query, pushed, LINES, true)).toEqual(alone);
+    const reversed = LINES.slice().reverse();
+    expect(outcomes(query, pushed, reversed, true)).toEqual(alone.slice().reverse());
+    // Each line right after every other one, so each memo slot sees each key.
+    for (let i = 0; i < LINES.length; i++) {
+      const pairs = LINES.flatMap((other) => [other, LINES[i]]);
+      const got = outcomes(query, pushed, pairs, true);
+      for (let k = 1; k < got.length; k += 2) expect(got[k], `${LINES[i]} after ${pairs[k - 1]}`).toEqual(alone[i]);
+    }
+  });
+
+  it('extracts under narrow hints what full extraction finds for the same names', () => {
+    const full = outcomes('{app="a"} | json', undefined, LINES, true);
+    const byPath = outcomes('count_over_time({app="a"} | json [1m])', ['path'], LINES, true);
+    LINES.forEach((line, i) => {
+      const all = full[i] as { labels: Record<string, string> };
+      const narrow = byPath[i] as { labels: Record<string, string> };
+      if (all.labels.__error__ !== undefined) return;
+      expect(narrow.labels, line).toEqual(all.labels.path === undefined ? {} : { path: all.labels.path });
+    });
+  });
+
+  it('unwraps numbers and strings as ParseFloat reads them', () => {
+    const values = outcomes('max_over_time({app="a"} | json | unwrap latency_ms [5m]) by (path)', undefined, LINES, true);
+    const at = (line: string) => values[LINES.indexOf(line)];
+    expect(at('{"path":"/x","latency_ms":"12.5"}')).toEqual({ value: 12.5, labels: { path: '/x' } });
+    expect(at(String.raw`{"pa\u0074h":"/e","latency_ms":1}`)).toEqual({ value: 1, labels: { path: '/e' } });
+    expect(Object.is((at('{"path":"/p","path":"/q","latency_ms":-0}') as { value: number }).value, -0)).toBe(true);
+    expect(at('{"path":"/p","path":"/q","latency_ms":-0}')).toMatchObject({ labels: { path: '/p' } });
+    expect(at('{"path":"/p","latency_ms":1e3}')).toEqual({ value: 1000, labels: { path: '/p' } });
+    expect(at('{"path":"/p","latency_ms":5.}')).toEqual({ value: 5, labels: { path: '/p' } });
+    expect(at('{"path":"/p","latency_ms":00012}')).toEqual({ value: 12, labels: { path: '/p' } });
+    expect(at('{"path":"/p","latency_ms":12345678901234567}')).toEqual({ value: 12345678901234568, labels: { path: '/p' } });
+    expect(at('{"path":"/p","latency_ms":null}')).toBe('dropped');
+    expect(at('{"path":"/p","latency_ms":"abc"}')).toMatchObject({
+      value: 0, labels: { __error__: 'SampleExtractionErr', __error_details__: 'strconv.ParseFloat: parsing "abc": invalid syntax' },
+    });
+    // A line the parser fails on before reaching the unwrapped label gives no sample.
+    expect(at('{"path":"/p","latency_ms":.5}')).toBe('dropped');
+    expect(at('not json')).toBe('dropped');
+    // Grouped by a name the line lacks, the parser reads on to the bad value.
+    const grouped = outcomes('count_over_time({app="a"} | json [1m])', ['x'], LINES, true);
+    expect(grouped[LINES.indexOf('{"path":"/p","latency_ms":.5}')]).toMatchObject({
+      labels: { __error__: 'JSONParserErr', __error_details__: 'Unknown value type' },
+    });
   });
 });
