@@ -247,9 +247,10 @@ export class RangeAggregationEvaluator implements StepEvaluator {
       this.exhausted = true;
       return;
     }
+    const perEntry = this.extractor !== undefined && !this.extractor.decidedByBlockFilter;
     for (const s of slice.streams) {
       const stream = s.stream;
-      if (this.extractor !== undefined) {
+      if (perEntry) {
         const sx = this.extractorFor(stream);
         while (s.next()) {
           if (++this.readCount % CLOCK_CHECK_EVERY === 0 && turns.due()) await turns.yieldTurn();
@@ -259,7 +260,8 @@ export class RangeAggregationEvaluator implements StepEvaluator {
         }
         continue;
       }
-      // No pipeline: every entry is a sample of its stream's series (metadata may split it).
+      // No pipeline (or one the block filter already ran): every entry is a sample of its
+      // stream's series (metadata may split it).
       const id = this.seriesOfStream(stream);
       const streamBuf = this.bufferOf(id.key, id.labels);
       const bytes = this.byteValues;

@@ -8,7 +8,7 @@ import type { Grouping, Stage as StageNode, Unwrap } from '../syntax/ast.js';
 import { convertBytes, convertDuration, convertFloat, durationSeconds, isConversionError } from './goconv.js';
 import { compileLabelFilter, labelFilterNames, type LabelTest } from './label-filters.js';
 import { ERR_SAMPLE_EXTRACTION, LabelSetCache, LabelsBuilder, type ParserHints } from './labels.js';
-import { buildBlockFilter } from './line-filters.js';
+import { buildBlockFilter, decidedOnBytes } from './line-filters.js';
 import { compileStages, earlyChecks, labelsUsedByStages, leadingLineFilters, parserHints, type Pipeline } from './pipeline.js';
 import type { Stage } from './stage.js';
 
@@ -25,6 +25,13 @@ export interface StreamSampleExtractor {
 export interface SampleExtractor {
   forStream(streamLabels: Labels): StreamSampleExtractor;
   readonly blockFilter: Pipeline['blockFilter'];
+  /**
+   * True when the stages are line filters that `blockFilter` decides exactly and there is no
+   * `unwrap`: each entry the block filter keeps is then a sample of 1 (or its bytes) with its
+   * stream labels and metadata, as without any stage, so the engine need not make its line a
+   * string to run the pipeline (`count_over_time({...} |= "error" [5m])`).
+   */
+  readonly decidedByBlockFilter: boolean;
 }
 
 /**
@@ -107,6 +114,7 @@ class SampleExtractorImpl implements SampleExtractor {
   constructor(
     private readonly cfg: ExtractorConfig,
     readonly blockFilter: Pipeline['blockFilter'],
+    readonly decidedByBlockFilter: boolean,
   ) {}
 
   forStream(streamLabels: Labels): StreamSampleExtractor {
@@ -168,6 +176,8 @@ export function buildSampleExtractor(stages: readonly StageNode[], op: string, u
     bytes: op === 'bytes_over_time' || op === 'bytes_rate',
     unwrap: unwrapCfg,
   };
-  return new SampleExtractorImpl(cfg, buildBlockFilter(leadingLineFilters(stages)));
+  const blockFilter = buildBlockFilter(leadingLineFilters(stages));
+  const decided = blockFilter !== undefined && unwrap === undefined && stages.every((s) => s.type === 'lineFilter' && decidedOnBytes(s));
+  return new SampleExtractorImpl(cfg, blockFilter, decided);
 }
 

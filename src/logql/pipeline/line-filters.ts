@@ -130,6 +130,8 @@ export type BlockFilterFn = (block: BlockLines) => Uint8Array | undefined;
  */
 interface ByteCondition {
   readonly negated: boolean;
+  /** The bytes decide the filter itself, not only a necessary condition for it. */
+  readonly exact: boolean;
   /** Needles are ASCII lower case and searched in an ASCII-lowered copy of the block. */
   readonly caseInsensitive: boolean;
   readonly anyOf: readonly Buffer[];
@@ -149,6 +151,7 @@ function caseInsensitiveLiteral(pattern: string): string | undefined {
 function byteCondition(stage: LineFilterStage): ByteCondition | undefined {
   const needles: Buffer[] = [];
   let caseInsensitive = false;
+  let exact = true;
   for (const o of stage.operands) {
     if (o.ip) return undefined;
     let literal: string | undefined;
@@ -160,6 +163,7 @@ function byteCondition(stage: LineFilterStage): ByteCondition | undefined {
         caseInsensitive = true;
       } else {
         literal = literalPrefilter(o.match);
+        exact = false;
       }
     }
     // A U+FFFD needle may match an invalid byte sequence in the decoded line but not in the bytes.
@@ -167,9 +171,14 @@ function byteCondition(stage: LineFilterStage): ByteCondition | undefined {
     // An empty needle is in every line: `|= ""` keeps all, `!= ""` drops all.
     needles.push(Buffer.from(literal, 'utf8'));
   }
-  if (stage.op === '|=' || stage.op === '|~') return { negated: false, caseInsensitive, anyOf: needles };
-  if (stage.op === '!=') return { negated: true, caseInsensitive, anyOf: needles };
+  if (stage.op === '|=' || stage.op === '|~') return { negated: false, exact, caseInsensitive, anyOf: needles };
+  if (stage.op === '!=') return { negated: true, exact, caseInsensitive, anyOf: needles };
   return undefined;
+}
+
+/** Whether the block prefilter alone decides this filter (the line need not be tested again). */
+export function decidedOnBytes(stage: LineFilterStage): boolean {
+  return byteCondition(stage)?.exact === true;
 }
 
 /**
