@@ -517,6 +517,7 @@ class SelectionBatches implements EntryBatches {
   private take(target: Nanos, batch: Batch): StreamChunkRef[] {
     const forward = this.forward;
     const chunks: StreamChunkRef[] = [];
+    const streams = new Set<string>();
     for (;;) {
       const chunk = this.pending[this.nextPending];
       const piece = this.pieces.peek();
@@ -528,8 +529,12 @@ class SelectionBatches implements EntryBatches {
       const full = isChunk ? batch.chunks >= this.chunksPerBatch : batch.pieces.length >= PIECES_PER_SLICE;
       const noProgress = forward ? e <= this.edge : e >= this.edge;
       if (full && !noProgress && e !== batch.lastEdge) return chunks;
+      // A stream's next chunk waits for the next round: the pieces of the one being opened
+      // likely come first, and then the limit may be reached before that chunk is needed.
+      if (isChunk && streams.has(chunk!.stream) && !noProgress && e !== batch.lastEdge) return chunks;
       batch.lastEdge = e;
       if (isChunk) {
+        streams.add(chunk!.stream);
         chunks.push(chunk!);
         this.nextPending++;
         batch.chunks++;
