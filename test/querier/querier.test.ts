@@ -123,3 +123,72 @@ describe('querier', () => {
     expect(count).toBe(10);
   });
 });
+
+describe('querier over chunks read in parts', () => {
+  const STREAMS = ['{app="q", pod="a"}', '{app="q", pod="b"}', '{app="q", pod="c"}'];
+
+  /** Three streams of 4000 entries 50 ms apart, a few of them late, in big chunks of many blocks. */
+  async function storeStreams(a: TestApp): Promise<{ ts: bigint; line: string; stream: string }[]> {
+    let x = 7;
+    const next = () => (x = (Math.imul(x, 1103515245) + 12345) >>> 0);
+    const all: { ts: bigint; line: string; stream: string }[] = [];
+    for (const [k, stream] of STREAMS.entries()) {
+      const labels: Labels = [{ name: 'app', value: 'q' }, { name: 'pod', value: 'abc'[k] }];
+      let chunk = new MemChunk({ blockSize: 8192 });
+      for (let i = 0; i < 4000; i++) {
+        // Some blocks then overlap the one before: they are read and iterated together.
+        const late = i % 500 === 499 ? 3007n : 0n;
+        const ts = T0 + BigInt(i) * 50_000_000n + BigInt(k) - late * 1_000_000n;
+        const line = `i=${i} id=${Array.from({ length: 20 }, () => next().toString(16).padStart(8, '0')).join('')}`;
+        chunk.append(ts, line, []);
+        all.push({ ts, line, stream });
+        if (i % 1500 === 1499) {
+          await a.store.putChunk('fake', labels, chunk);
+          chunk = new MemChunk({ blockSize: 8192 });
+        }
+      }
+      await a.store.putChunk('fake', labels, chunk);
+    }
+    return all;
+  }
+
+  async function read(q: Querier, direction: 'forward' | 'backward', limit: number, stats = newQueryStats()) {
+    const batches = await q.selectLogs({
+      tenant: 'fake', matchers: [newMatcher('=', 'app', 'q')], from: T0 - 10n * S, through: T0 + 300n * S, direction, stats,
+    });
+    const out: string[] = [];
+    while (out.length < limit) {
+      const it = await batches.next();
+      if (it === undefined) break;
+      while (out.length < limit && it.next()) out.push(`${it.at().ts} ${it.labels()} ${it.at().line}`);
+    }
+    batches.close();
+    return out;
+  }
+
+  it('returns every entry in order in both directions, and reads only what a limit needs', async () => {
+    const a = await start();
+    const all = await storeStreams(a);
+    const sorted = all
+      .sort((x, y) => (x.ts !== y.ts ? (x.ts < y.ts ? -1 : 1) : x.stream < y.stream ? -1 : x.stream > y.stream ? 1 : 0))
+      .map((e) => `${e.ts} ${e.stream} ${e.line}`);
+    for (const chunksPerBatch of [1, 32]) {
+      const q = new Querier(a.ingester, a.store, { chunksPerBatch });
+      expect(await read(q, 'forward', Infinity)).toEqual(sorted);
+      expect(await read(q, 'backward', Infinity)).toEqual(sorted.slice().reverse());
+    }
+    const q = new Querier(a.ingester, a.store);
+    const everything = newQueryStats();
+    await read(q, 'backward', Infinity, everything);
+    const limited = newQueryStats();
+    expect(await read(q, 'backward', 100, limited)).toEqual(sorted.slice(-100).reverse());
+    // The newest chunk of each stream is opened, and a block or two of it read and decoded.
+    expect(everything.chunksRead).toBe(9);
+    expect(limited.chunksRead).toBe(3);
+    expect(limited.blocksRead).toBeLessThan(12);
+    expect(limited.compressedBytes * 5).toBeLessThan(everything.compressedBytes);
+    const oldest = newQueryStats();
+    expect(await read(q, 'forward', 100, oldest)).toEqual(sorted.slice(0, 100));
+    expect(oldest.blocksRead).toBeLessThan(12);
+  });
+});

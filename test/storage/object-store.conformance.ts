@@ -35,6 +35,29 @@ export function objectStoreConformance(name: string, open: () => Promise<StoreUn
       expect((await s.get('empty')).length).toBe(0);
     });
 
+    it('returns byte ranges, cut short where the object ends', async () => {
+      const s = await store();
+      const data = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff));
+      await s.put('t/s/chunk', data);
+      expect((await s.getRange('t/s/chunk', 0, 6)).equals(data.subarray(0, 6))).toBe(true);
+      expect((await s.getRange('t/s/chunk', 65_000, 4096)).equals(data.subarray(65_000, 69_096))).toBe(true);
+      expect((await s.getRange('t/s/chunk', 0, 70_000)).equals(data)).toBe(true);
+      // Past the end: what there is, then nothing, as an HTTP range request answers.
+      expect((await s.getRange('t/s/chunk', 69_990, 100)).equals(data.subarray(69_990))).toBe(true);
+      expect((await s.getRange('t/s/chunk', 0, 70_001)).length).toBe(70_000);
+      expect((await s.getRange('t/s/chunk', 70_000, 10)).length).toBe(0);
+      expect((await s.getRange('t/s/chunk', 80_000, 10)).length).toBe(0);
+      expect((await s.getRange('t/s/chunk', 5, 0)).length).toBe(0);
+      await expect(s.getRange('t/s/missing', 0, 10)).rejects.toSatisfy(
+        (e: unknown) => e instanceof LokiError && e.code === 'not_found',
+      );
+      await expect(s.getRange('t/s/chunk/below', 0, 10)).rejects.toSatisfy(
+        (e: unknown) => e instanceof LokiError && e.code === 'not_found',
+      );
+      await expect(s.getRange('t/s/chunk', -1, 10)).rejects.toThrow(RangeError);
+      await expect(s.getRange('t/s/chunk', 0, 1.5)).rejects.toThrow(RangeError);
+    });
+
     it('replaces an object on a second put', async () => {
       const s = await store();
       await s.put('a/b', Buffer.from('one'));
@@ -94,6 +117,7 @@ export function objectStoreConformance(name: string, open: () => Promise<StoreUn
       const s = await store();
       for (const bad of ['', '../x', 'a/../b', 'a//b', '/abs', 'a/', 'a\\b', 'a\0b', '.']) {
         await expect(s.put(bad, Buffer.from('x'))).rejects.toBeInstanceOf(LokiError);
+        await expect(s.getRange(bad, 0, 1)).rejects.toBeInstanceOf(LokiError);
       }
     });
   });
