@@ -491,7 +491,7 @@ class SelectionBatches implements EntryBatches {
     const batch: Batch = { chunks: 0, pieces: [], lastEdge: undefined };
     // Opening a chunk queues its pieces, which may come before the next chunk: take again
     // until a round opens no chunk.
-    for (let opening = this.take(target, batch); opening.length > 0; opening = this.take(target, batch)) {
+    for (let opening = this.take(target, batch, blocks); opening.length > 0; opening = this.take(target, batch, blocks)) {
       const stored = await Promise.all(opening.map((c) => this.open(c, blocks)));
       for (let i = 0; i < stored.length; i++) this.opened(opening[i], stored[i], blocks);
     }
@@ -514,7 +514,7 @@ class SelectionBatches implements EntryBatches {
    * Takes chunks and pieces in edge order for the batch (see `loadBatch`) and returns the
    * chunks taken, to be opened; the pieces go to `batch.pieces`.
    */
-  private take(target: Nanos, batch: Batch): StreamChunkRef[] {
+  private take(target: Nanos, batch: Batch, blocks: boolean): StreamChunkRef[] {
     const forward = this.forward;
     const chunks: StreamChunkRef[] = [];
     const streams = new Set<string>();
@@ -529,9 +529,9 @@ class SelectionBatches implements EntryBatches {
       const full = isChunk ? batch.chunks >= this.chunksPerBatch : batch.pieces.length >= PIECES_PER_SLICE;
       const noProgress = forward ? e <= this.edge : e >= this.edge;
       if (full && !noProgress && e !== batch.lastEdge) return chunks;
-      // A stream's next chunk waits for the next round: the pieces of the one being opened
-      // likely come first, and then the limit may be reached before that chunk is needed.
-      if (isChunk && streams.has(chunk!.stream) && !noProgress && e !== batch.lastEdge) return chunks;
+      // Log reads: a stream's next chunk waits for the next round, as the pieces of the one
+      // being opened likely come first, and the limit may be reached before it is needed.
+      if (!blocks && isChunk && streams.has(chunk!.stream) && !noProgress && e !== batch.lastEdge) return chunks;
       batch.lastEdge = e;
       if (isChunk) {
         streams.add(chunk!.stream);
