@@ -52,6 +52,20 @@ interface TopLevelKey {
   readonly leafWanted: boolean;
   /** Whether an object under this key can hold a wanted label. */
   readonly objectWanted: boolean;
+  /**
+   * The value types (bits `1 << JsonType`) that give nothing under this key, so the walk may
+   * pass them by: nulls and arrays always, leaves or objects when the hints exclude them. The
+   * visitor would only answer "go on" for them: every label set is followed at once by the
+   * check that stops the walk when all wanted labels are found.
+   */
+  readonly ignoredTypes: number;
+}
+
+const IGNORED_ALWAYS = (1 << JsonType.Null) | (1 << JsonType.Array);
+const LEAF_TYPES = (1 << JsonType.String) | (1 << JsonType.Number) | (1 << JsonType.Boolean);
+
+function isLeaf(type: JsonType): boolean {
+  return (LEAF_TYPES & (1 << type)) !== 0;
 }
 
 /**
@@ -62,7 +76,8 @@ export class JsonParser implements Stage, FieldVisitor {
   /** Top-level keys by raw key, for `hints` (bounded like Loki's interned keys). */
   private readonly topKeys = new Map<string, TopLevelKey>();
   private hints: ParserHints | undefined;
-  private readonly memo = new KeyMemo();
+  /** The top level's keys (see KeyMemo), with the fields they make irrelevant under `hints`. */
+  private memo = new KeyMemo();
   /** Sanitised, `_`-joined names of the objects enclosing the current field ('' at the top). */
   private readonly prefixes: string[] = [];
   private lb!: LabelsBuilder;
@@ -72,9 +87,11 @@ export class JsonParser implements Stage, FieldVisitor {
     if (lb.hints !== this.hints) {
       this.hints = lb.hints;
       this.topKeys.clear();
+      this.memo = new KeyMemo();
     }
-    this.prefixes.length = 0;
     this.lb = lb;
+    // Balanced by descend(), unless an exception left an earlier line half walked.
+    if (this.prefixes.length !== 0) this.prefixes.length = 0;
     this.memo.rewind();
     const err = objectEach(line, 0, line.length, this, this.memo);
     if (err === DROP) return undefined;
@@ -83,31 +100,39 @@ export class JsonParser implements Stage, FieldVisitor {
   }
 
   field(s: string, key: string, start: number, end: number, type: JsonType): string | undefined {
+    if (this.prefixes.length > 0) return this.nestedField(s, key, start, end, type);
+    const k = this.topLevelKey(key);
+    this.memo.ignore(k.ignoredTypes);
+    if (type === JsonType.Object) return k.objectWanted ? this.descend(s, start, end, k.name) : undefined;
     const lb = this.lb;
-    const top = this.prefixes.length === 0;
+    if (k.leafWanted && isLeaf(type) && !this.setLeaf(lb.conflicts(k.name) ? k.renamed : k.name, s, start, end, type)) return DROP;
+    return lb.allRequiredExtracted() ? STOP : undefined;
+  }
+
+  private nestedField(s: string, key: string, start: number, end: number, type: JsonType): string | undefined {
+    const lb = this.lb;
+    const prefix = this.prefixes[this.prefixes.length - 1];
     if (type === JsonType.Object) {
-      let wanted: boolean;
-      let prefix: string;
-      if (top) {
-        const k = this.topLevelKey(key);
-        prefix = k.name;
-        wanted = k.objectWanted;
-      } else {
-        prefix = extendPrefix(this.currentPrefix(), key);
-        wanted = lb.hints.required === undefined || lb.hints.shouldExtractPrefix(prefix);
-      }
-      let err: string | undefined;
-      if (wanted && this.prefixes.length < MAX_JSON_DEPTH) {
-        this.prefixes.push(prefix);
-        err = objectEach(s, start, end, this, this.memo);
-        this.prefixes.pop();
-      }
-      return err;
+      const name = extendPrefix(prefix, key);
+      const wanted = lb.hints.required === undefined || lb.hints.shouldExtractPrefix(name);
+      return wanted ? this.descend(s, start, end, name) : undefined;
     }
-    if (type === JsonType.String || type === JsonType.Number || type === JsonType.Boolean) {
-      if (!(top ? this.topLevelLeaf(s, key, start, end, type) : this.nestedLeaf(s, key, start, end, type))) return DROP;
+    if (isLeaf(type)) {
+      let name = extendPrefix(prefix, key);
+      // The suffix goes on the raw key, so a blank key still gets a name (as in Loki).
+      if (lb.conflicts(name)) name = extendPrefix(prefix, key + DUPLICATE_SUFFIX);
+      if (!this.setLeaf(name, s, start, end, type)) return DROP;
     }
     return lb.allRequiredExtracted() ? STOP : undefined;
+  }
+
+  /** Walks a nested object whose fields are named `prefix_...` (not past MAX_JSON_DEPTH). */
+  private descend(s: string, start: number, end: number, prefix: string): string | undefined {
+    if (this.prefixes.length >= MAX_JSON_DEPTH) return undefined;
+    this.prefixes.push(prefix);
+    const err = objectEach(s, start, end, this);
+    this.prefixes.pop();
+    return err;
   }
 
   private topLevelKey(key: string): TopLevelKey {
@@ -116,43 +141,17 @@ export class JsonParser implements Stage, FieldVisitor {
       const hints = this.lb.hints;
       const name = sanitizeLabelKey(key);
       const renamed = name + DUPLICATE_SUFFIX;
-      k = {
-        name,
-        renamed,
-        leafWanted: name !== '' && (hints.shouldExtract(name) || hints.shouldExtract(renamed)),
-        // extendPrefix('', key) is the sanitised key.
-        objectWanted: hints.required === undefined || hints.shouldExtractPrefix(name),
-      };
+      const leafWanted = name !== '' && (hints.shouldExtract(name) || hints.shouldExtract(renamed));
+      // extendPrefix('', key) is the sanitised key.
+      const objectWanted = hints.required === undefined || hints.shouldExtractPrefix(name);
+      const ignoredTypes = IGNORED_ALWAYS | (leafWanted ? 0 : LEAF_TYPES) | (objectWanted ? 0 : 1 << JsonType.Object);
+      k = { name, renamed, leafWanted, objectWanted, ignoredTypes };
       if (this.topKeys.size < KeyCache.MAX) this.topKeys.set(key, k);
     }
     return k;
   }
 
-  private currentPrefix(): string {
-    const n = this.prefixes.length;
-    return n === 0 ? '' : this.prefixes[n - 1];
-  }
-
-  /**
-   * Sets the label of a top-level leaf; false when an early check drops the entry. A key the
-   * hints exclude is passed over before any per-entry work.
-   */
-  private topLevelLeaf(s: string, key: string, start: number, end: number, type: JsonType): boolean {
-    const k = this.topLevelKey(key);
-    if (!k.leafWanted) return true;
-    const lb = this.lb;
-    const name = lb.conflicts(k.name) ? k.renamed : k.name;
-    return this.setLeaf(name, s, start, end, type);
-  }
-
-  private nestedLeaf(s: string, key: string, start: number, end: number, type: JsonType): boolean {
-    const prefix = this.currentPrefix();
-    let name = extendPrefix(prefix, key);
-    // The suffix goes on the raw key, so a blank key still gets a name (as in Loki).
-    if (this.lb.conflicts(name)) name = extendPrefix(prefix, key + DUPLICATE_SUFFIX);
-    return this.setLeaf(name, s, start, end, type);
-  }
-
+  /** Sets a leaf's label unless unwanted or already extracted; false when an early check drops the entry. */
   private setLeaf(name: string, s: string, start: number, end: number, type: JsonType): boolean {
     const lb = this.lb;
     if (!lb.hints.shouldExtract(name) || lb.isExtracted(name)) return true;

@@ -186,47 +186,67 @@ function readValue(s: string, offset: number, end: number, out: JsonValue): stri
   return undefined;
 }
 
-/** Keys remembered per walk position; lines with more keys than this look the rest up the slow way. */
+/** Keys remembered per position; objects with more keys than this look the rest up the slow way. */
 const MEMO_SLOTS = 256;
 
 /**
- * The keys of the previous walk, by their order in it. The lines of a stream mostly repeat the
- * same keys in the same order, so a key equal to the one at its position last time is
- * recognised by one comparison, instead of searching for its closing quote and copying it into
- * a new string; and as the same string comes back, maps keyed by it find its hash computed.
- * Only keys without escapes are remembered: the text then ends at its first quote.
+ * The keys of the object walked last time, by their position in it. The lines of a stream
+ * mostly repeat the same keys in the same order, so a key equal to the one at its position last
+ * time is recognised by one comparison, instead of searching for its closing quote and copying
+ * it into a new string (and maps keyed by that same string find its hash computed). Only keys
+ * without escapes are remembered: the text then ends at its first quote.
+ *
+ * The visitor may also mark the value types it ignores under the current key: while the key
+ * comes back at that position, such fields are walked over without calling it.
+ * Use one memo for one object per line (the top level): positions in nested objects would
+ * stand for different parents from line to line.
  */
 export class KeyMemo {
   private readonly keys: string[] = [];
-  /** Each key followed by its closing quote: what the raw text must start with. */
-  private readonly quoted: string[] = [];
+  /** Per position: bits `1 << JsonType` of the value types the visitor ignores under the key. */
+  private readonly ignored: number[] = [];
   private position = 0;
+  /** The position of the current key, when it is the one remembered there (else -1). */
+  private current = -1;
 
   /** Call before each walk. */
   rewind(): void {
     this.position = 0;
+    this.current = -1;
   }
 
-  /** The position of the next key in this walk. */
-  nextSlot(): number {
-    return this.position++;
+  /**
+   * Takes the next position; returns the key remembered there when the raw key text at `at`
+   * is that key followed by its closing quote (before `end`).
+   */
+  next(s: string, at: number, end: number): string | undefined {
+    const slot = this.position++;
+    const key = this.keys[slot];
+    if (key !== undefined && at + key.length < end && s.charCodeAt(at + key.length) === 0x22 && s.startsWith(key, at)) {
+      this.current = slot;
+      return key;
+    }
+    this.current = -1;
+    return undefined;
   }
 
-  /** The key remembered at `slot` when the raw key text at `at` is that key (closed before `end`). */
-  match(s: string, at: number, end: number, slot: number): string | undefined {
-    const quoted = this.quoted[slot];
-    if (quoted === undefined) return undefined;
-    const n = quoted.length;
-    if (at + n > end) return undefined;
-    // A character loop: keys are short, and String#startsWith costs more than it saves here.
-    for (let i = 0; i < n; i++) if (s.charCodeAt(at + i) !== quoted.charCodeAt(i)) return undefined;
-    return this.keys[slot];
-  }
-
-  remember(slot: number, key: string): void {
+  /** Remembers the current key (found without the memo, and without escapes). */
+  remember(key: string): void {
+    const slot = this.position - 1;
     if (slot >= MEMO_SLOTS) return;
     this.keys[slot] = key;
-    this.quoted[slot] = key + '"';
+    this.ignored[slot] = 0;
+    this.current = slot;
+  }
+
+  /** Marks value types the visitor ignores under the current key (no-op if not remembered). */
+  ignore(types: number): void {
+    if (this.current >= 0) this.ignored[this.current] = types;
+  }
+
+  /** Whether the visitor ignores a value of `type` under the current key. */
+  ignores(type: JsonType): boolean {
+    return this.current >= 0 && (this.ignored[this.current] & (1 << type)) !== 0;
   }
 }
 
@@ -246,8 +266,7 @@ export function objectEach(s: string, from: number, end: number, visitor: FieldV
     if (c === 0x7d) return undefined;
     if (c !== 0x22) return MALFORMED_OBJECT;
     offset++;
-    const slot = memo === undefined ? -1 : memo.nextSlot();
-    let key = slot < 0 ? undefined : memo!.match(s, offset, end, slot);
+    let key = memo === undefined ? undefined : memo.next(s, offset, end);
     let keyEnd: number;
     if (key !== undefined) {
       keyEnd = offset + key.length + 1;
@@ -259,8 +278,8 @@ export function objectEach(s: string, from: number, end: number, visitor: FieldV
         const unescaped = unescapeJson(key);
         if (unescaped === undefined) return MALFORMED_STRING_ESCAPE;
         key = unescaped;
-      } else if (slot >= 0) {
-        memo!.remember(slot, key);
+      } else if (memo !== undefined) {
+        memo.remember(key);
       }
     }
     offset = nextToken(s, keyEnd, end);
@@ -269,8 +288,10 @@ export function objectEach(s: string, from: number, end: number, visitor: FieldV
     if (offset < 0) return MALFORMED_JSON;
     const err = readValue(s, offset, end, value);
     if (err !== undefined) return err;
-    const stop = visitor.field(s, key, value.start, value.end, value.type);
-    if (stop !== undefined) return stop;
+    if (memo === undefined || !memo.ignores(value.type)) {
+      const stop = visitor.field(s, key, value.start, value.end, value.type);
+      if (stop !== undefined) return stop;
+    }
     offset = nextToken(s, value.next, end);
     if (offset < 0) return MALFORMED_ARRAY;
     const sep = s.charCodeAt(offset);

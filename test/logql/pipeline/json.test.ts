@@ -220,6 +220,8 @@ describe('| json over a sequence of lines', () => {
     ['{app="a"} | json | a="1"', undefined],
     ['count_over_time({app="a"} | json [1m])', ['path']],
     ['count_over_time({app="a"} | json [1m])', ['a', 'b']],
+    // `a` is wanted as an object (for a_b) but not as a leaf; `c` not at all.
+    ['count_over_time({app="a"} | json [1m])', ['a_b', 'x']],
     ['quantile_over_time(0.99, {app="a"} | json | unwrap latency_ms [5m]) by (app)', undefined],
     ['max_over_time({app="a"} | json | unwrap latency_ms [5m]) by (path)', undefined],
     ['max_over_time({app="a"} | json | unwrap latency_ms [5m]) without (path)', undefined],
