@@ -71,11 +71,8 @@ function stdvar(w: Window): number {
   return aux / count;
 }
 
-function windowValues(w: Window): Float64Array {
-  const out = new Float64Array(w.hi - w.lo);
-  for (let i = w.lo; i < w.hi; i++) out[i - w.lo] = w.values[i];
-  return out;
-}
+/** Scratch space for quantile windows, grown as needed (a fresh array per step was GC work). */
+let quantileScratch = new Float64Array(1024);
 
 /** φ-quantile with linear interpolation between the closest ranks; sorts `values` in place. */
 export function quantile(phi: number, values: Float64Array): number {
@@ -89,6 +86,93 @@ export function quantile(phi: number, values: Float64Array): number {
   const upper = Math.min(n - 1, lower + 1);
   const weight = rank - Math.floor(rank);
   return values[lower] * (1 - weight) + values[upper] * weight;
+}
+
+/**
+ * `quantile` over a window's values, by selection instead of a full sort (the two ranks it
+ * reads, O(n) on average). Gives what sorting gives, -0 before +0 included; a window holding
+ * a NaN, or an out-of-range φ, goes to `quantile` itself.
+ */
+function windowQuantile(phi: number, w: Window): number {
+  const n = w.hi - w.lo;
+  if (quantileScratch.length < n) quantileScratch = new Float64Array(Math.max(n, quantileScratch.length * 2));
+  const xs = quantileScratch;
+  let hasNaN = false;
+  for (let i = 0; i < n; i++) {
+    const v = w.values[w.lo + i];
+    if (v !== v) hasNaN = true;
+    xs[i] = v;
+  }
+  if (hasNaN || !(phi >= 0 && phi <= 1) || n === 0) return quantile(phi, xs.slice(0, n));
+  const rank = phi * (n - 1);
+  const lower = Math.floor(rank);
+  const upper = Math.min(n - 1, lower + 1);
+  const weight = rank - lower;
+  select(xs, n, lower);
+  const a = xs[lower];
+  // After the selection every value right of `lower` is at least `a`: the next rank is their minimum.
+  let b = a;
+  if (upper > lower) {
+    b = xs[upper];
+    for (let i = upper + 1; i < n; i++) if (xs[i] < b) b = xs[i];
+  }
+  return sortedZero(xs, n, lower, a) * (1 - weight) + sortedZero(xs, n, upper, b) * weight;
+}
+
+/**
+ * The value at `rank` of the sorted values is `v`, up to the sign of zero (the selection sees
+ * -0 and +0 as equal): a typed-array sort puts the negatives, then -0s, then +0s.
+ */
+function sortedZero(xs: Float64Array, n: number, rank: number, v: number): number {
+  if (v !== 0) return v;
+  let negatives = 0;
+  let negativeZeros = 0;
+  for (let i = 0; i < n; i++) {
+    const x = xs[i];
+    if (x < 0) negatives++;
+    else if (x === 0 && Object.is(x, -0)) negativeZeros++;
+  }
+  return rank >= negatives && rank < negatives + negativeZeros ? -0 : 0;
+}
+
+/**
+ * Reorders `xs[0, n)` (no NaN) so that `xs[k]` holds the value of rank k, smaller or equal
+ * values before it and greater or equal after (Hoare's quickselect, median-of-three pivots;
+ * after 64 rounds the remaining range is sorted instead, bounding the worst case).
+ */
+function select(xs: Float64Array, n: number, k: number): void {
+  let lo = 0;
+  let hi = n - 1;
+  for (let round = 0; hi > lo; round++) {
+    if (round === 64) {
+      xs.subarray(lo, hi + 1).sort();
+      return;
+    }
+    const mid = (lo + hi) >>> 1;
+    // Median of three as the pivot value.
+    let p = xs[mid];
+    const x = xs[lo];
+    const y = xs[hi];
+    if ((x < p) !== (x < y)) p = x;
+    else if ((y < p) !== (y < x)) p = y;
+    let i = lo;
+    let j = hi;
+    while (i <= j) {
+      while (xs[i] < p) i++;
+      while (xs[j] > p) j--;
+      if (i <= j) {
+        const t = xs[i];
+        xs[i] = xs[j];
+        xs[j] = t;
+        i++;
+        j--;
+      }
+    }
+    // Now [lo, j] <= p <= [i, hi], and values strictly between j and i equal p.
+    if (k <= j) hi = j;
+    else if (k >= i) lo = i;
+    else return;
+  }
 }
 
 /**
@@ -148,7 +232,7 @@ export function evalRangeFunction(op: RangeOp, w: Window, rangeSeconds: number, 
     case 'stddev_over_time':
       return Math.sqrt(stdvar(w));
     case 'quantile_over_time':
-      return quantile(param ?? NaN, windowValues(w));
+      return windowQuantile(param ?? NaN, w);
     case 'first_over_time':
       return w.values[w.lo];
     case 'last_over_time':
