@@ -19,8 +19,9 @@ const ERROR_LABEL = '__error__';
 /**
  * Samples of one series. A slice delivers each stream's entries on its own, so a series fed by
  * several streams (or by a stream whose blocks overlap) receives them out of order: it is then
- * sorted for the functions that depend on order, and scanned in one pass for the others.
- * `head` is the first sample still inside the window.
+ * sorted before the next evaluation, which merges the ascending runs the streams appended
+ * (cheaper than scanning the whole buffer at every step). `head` is the first sample still
+ * inside the window.
  */
 class SeriesBuffer {
   ts: number[] = [];
@@ -43,42 +44,59 @@ class SeriesBuffer {
     this.values.push(value);
   }
 
-  /** Sorts by time (equal times keep their arrival order). */
+  /**
+   * Sorts by time from `head` on, equal times keeping their arrival order: a bottom-up merge
+   * of the ascending runs, O(n log runs).
+   */
   sort(): void {
-    const n = this.ts.length - this.head;
-    const order = new Array<number>(n);
-    for (let i = 0; i < n; i++) order[i] = this.head + i;
-    const ts = this.ts;
-    order.sort((a, b) => ts[a] - ts[b] || a - b);
-    this.ts = order.map((i) => ts[i]);
-    this.values = order.map((i) => this.values[i]);
+    let ts = this.ts.slice(this.head);
+    let values = this.values.slice(this.head);
+    const n = ts.length;
+    const runStarts: number[] = [0];
+    for (let i = 1; i < n; i++) if (ts[i] < ts[i - 1]) runStarts.push(i);
+    runStarts.push(n);
+    let runs = runStarts;
+    // Copies rather than `new Array(n)`: packed arrays stay fast to read and append to.
+    let outTs = ts.slice();
+    let outValues = values.slice();
+    while (runs.length > 2) {
+      const merged: number[] = [];
+      for (let r = 0; r + 1 < runs.length; r += 2) {
+        const lo = runs[r];
+        const mid = runs[r + 1];
+        const hi = r + 2 < runs.length ? runs[r + 2] : mid;
+        merged.push(lo);
+        let i = lo;
+        let j = mid;
+        let k = lo;
+        // `<=` takes the earlier run first on equal times: the merge is stable.
+        while (i < mid && j < hi) {
+          if (ts[i] <= ts[j]) {
+            outTs[k] = ts[i];
+            outValues[k++] = values[i++];
+          } else {
+            outTs[k] = ts[j];
+            outValues[k++] = values[j++];
+          }
+        }
+        while (i < mid) {
+          outTs[k] = ts[i];
+          outValues[k++] = values[i++];
+        }
+        while (j < hi) {
+          outTs[k] = ts[j];
+          outValues[k++] = values[j++];
+        }
+      }
+      merged.push(n);
+      [ts, outTs] = [outTs, ts];
+      [values, outValues] = [outValues, values];
+      runs = merged;
+    }
+    this.ts = ts;
+    this.values = values;
     this.head = 0;
     this.sorted = true;
-  }
-
-  /**
-   * For a series read out of order whose function ignores order: drops samples at or before
-   * `start` (keeping the rest in place) and copies those inside (start, end] to `into`. One pass
-   * instead of a sort.
-   */
-  gather(start: number, end: number, into: { ts: number[]; values: number[] }): void {
-    const ts = this.ts, values = this.values;
-    into.ts.length = 0;
-    into.values.length = 0;
-    let kept = this.head;
-    for (let i = this.head; i < ts.length; i++) {
-      const t = ts[i];
-      if (t <= start) continue;
-      if (t <= end) {
-        into.ts.push(t);
-        into.values.push(values[i]);
-      }
-      ts[kept] = t;
-      values[kept] = values[i];
-      kept++;
-    }
-    ts.length = kept;
-    values.length = kept;
   }
 
   /** Drops samples at or before `start`; compacts now and then so the arrays stay small. */
@@ -179,10 +197,7 @@ export class RangeAggregationEvaluator implements StepEvaluator {
   private base = 0n;
   private batches: EntryBatches | undefined;
   private exhausted = false;
-  /** Whether the function depends on sample order (then out-of-order series are sorted). */
-  private readonly timeOrdered: boolean;
   private readonly window: Window = { ts: [], values: [], lo: 0, hi: 0, start: 0, end: 0 };
-  private readonly scratch = { ts: [] as number[], values: [] as number[] };
   /** Relative time before which every entry is in the buffers. */
   private loadedUntil = -Infinity;
   private readCount = 0;
@@ -207,7 +222,6 @@ export class RangeAggregationEvaluator implements StepEvaluator {
     this.rangeSeconds = this.rangeNs / 1e9;
     this.byteValues = expr.op === 'bytes_over_time' || expr.op === 'bytes_rate';
     this.errorsAreResults = preservesErrors(expr);
-    this.timeOrdered = expr.op === 'first_over_time' || expr.op === 'last_over_time' || expr.op === 'rate_counter';
   }
 
   private async open(): Promise<void> {
@@ -320,23 +334,15 @@ export class RangeAggregationEvaluator implements StepEvaluator {
     w.start = start;
     w.end = end;
     for (const buf of this.series.values()) {
-      if (!buf.sorted && this.timeOrdered) buf.sort();
-      if (buf.sorted) {
-        buf.evict(start);
-        let hi = buf.ts.length;
-        // Samples after the window end (read ahead by the slice) stay for later steps.
-        if (hi > buf.head && buf.ts[hi - 1] > end) hi = upperBound(buf.ts, buf.head, hi, end);
-        w.ts = buf.ts;
-        w.values = buf.values;
-        w.lo = buf.head;
-        w.hi = hi;
-      } else {
-        buf.gather(start, end, this.scratch);
-        w.ts = this.scratch.ts;
-        w.values = this.scratch.values;
-        w.lo = 0;
-        w.hi = this.scratch.ts.length;
-      }
+      if (!buf.sorted) buf.sort();
+      buf.evict(start);
+      let hi = buf.ts.length;
+      // Samples after the window end (read ahead by the slice) stay for later steps.
+      if (hi > buf.head && buf.ts[hi - 1] > end) hi = upperBound(buf.ts, buf.head, hi, end);
+      w.ts = buf.ts;
+      w.values = buf.values;
+      w.lo = buf.head;
+      w.hi = hi;
       if (w.hi === w.lo) {
         if (buf.head === buf.ts.length) this.series.delete(buf.key);
         continue;
