@@ -15,7 +15,7 @@ import {
   MALFORMED_STRING_ESCAPE,
   type JsonValue,
 } from './jsonscan.js';
-import { KeyCache, appendSanitized, goTrimSpace, sanitizeLabelKey, type Stage } from './stage.js';
+import { KeyCache, appendSanitized, clearArray, goTrimSpace, sanitizeLabelKey, type Stage } from './stage.js';
 
 /** Returned by a visitor to end the walk early without an error. */
 const STOP = '\u0000stop';
@@ -91,7 +91,7 @@ export class JsonParser implements Stage, FieldVisitor {
     }
     this.lb = lb;
     // Balanced by descend(), unless an exception left an earlier line half walked.
-    if (this.prefixes.length !== 0) this.prefixes.length = 0;
+    clearArray(this.prefixes);
     this.memo.rewind();
     const err = objectEach(line, 0, line.length, this, this.memo);
     if (err === DROP) return undefined;
@@ -298,8 +298,8 @@ export class UnpackParser implements Stage, FieldVisitor {
       lb.setError(ERR_JSON, NOT_AN_OBJECT);
       return line;
     }
-    this.names.length = 0;
-    this.values.length = 0;
+    clearArray(this.names);
+    clearArray(this.values);
     this.entry = undefined;
     this.lb = lb;
     const err = objectEach(line, 0, line.length, this);

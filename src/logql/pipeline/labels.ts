@@ -13,6 +13,7 @@
  * signature of the categorised labels).
  */
 import { goQuote, type LabelPair, type Labels } from '../../core/index.js';
+import { clearArray } from './stage.js';
 
 export const ERROR_LABEL = '__error__';
 export const ERROR_DETAILS_LABEL = '__error_details__';
@@ -195,18 +196,12 @@ export class LabelsBuilder {
   }
 
   reset(): void {
-    // Setting an array's length is a runtime call even when it is already 0: test first (this
-    // runs once per entry).
-    if (this.metaNames.length !== 0) {
-      this.metaNames.length = 0;
-      this.metaValues.length = 0;
-    }
-    if (this.parsedNames.length !== 0) {
-      this.parsedNames.length = 0;
-      this.parsedValues.length = 0;
-    }
-    if (this.deleted.length !== 0) this.deleted.length = 0;
-    if (this.extracted.length !== 0) this.extracted.length = 0;
+    clearArray(this.metaNames);
+    clearArray(this.metaValues);
+    clearArray(this.parsedNames);
+    clearArray(this.parsedValues);
+    clearArray(this.deleted);
+    clearArray(this.extracted);
     this.parsedIndex = undefined;
     this.extractedIndex = undefined;
     this.requiredFound = 0;
@@ -347,8 +342,8 @@ export class LabelsBuilder {
   private collect(): void {
     const out = this.scratch;
     const cats = this.scratchCategory;
-    out.length = 0;
-    cats.length = 0;
+    clearArray(out);
+    clearArray(cats);
     for (let i = 0; i < this.base.length; i++) {
       const l = this.base[i];
       if (!this.baseVisible(l.name)) continue;
@@ -530,7 +525,7 @@ export class LabelsBuilder {
   /** The grouped labels of the entry, unsorted, into the scratch buffer. */
   private collectGroup(groups: readonly string[], without: boolean): void {
     const out = this.scratch;
-    out.length = 0;
+    clearArray(out);
     if (without) {
       for (const l of this.base) {
         if (this.baseVisible(l.name) && groups.indexOf(l.name) < 0) out.push(l);

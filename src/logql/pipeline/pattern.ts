@@ -3,6 +3,7 @@
  * (whole-line test), with Loki's left-to-right, first-occurrence semantics.
  */
 import { LokiError } from '../../core/index.js';
+import { clearArray } from './stage.js';
 import { parsePatternExpr, patternLineFilterError, patternParserError, type PatternNode } from '../syntax/pattern.js';
 
 const UNNAMED = '_';
@@ -35,7 +36,7 @@ export class PatternMatcher {
    * empty when the leading literal is not a prefix or the line is empty.
    */
   matches(line: string, out: string[]): string[] {
-    out.length = 0;
+    clearArray(out);
     const nodes = this.nodes;
     if (line.length === 0 || nodes.length === 0) return out;
     let k = 0;

@@ -13,6 +13,14 @@ export interface Stage {
   process(ts: Nanos, line: string, labels: LabelsBuilder): string | undefined;
 }
 
+/**
+ * Empties an array kept for reuse. V8 inlines `pop`, while assigning `length` is a runtime
+ * call: about ten times slower for the few elements a per-entry buffer holds.
+ */
+export function clearArray(a: unknown[]): void {
+  for (let n = a.length; n > 0; n--) a.pop();
+}
+
 /** Go's `unicode.IsSpace`. */
 function isGoSpace(c: number): boolean {
   if (c <= 0xff) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || c === 0x85 || c === 0xa0;
