@@ -97,6 +97,7 @@ export class ParserHints {
  */
 export class LabelSetCache {
   private readonly map = new Map<string, LabelSet>();
+  private readonly singles = new Map<string, Map<string, LabelSet>>();
   static readonly MAX_ENTRIES = 20_000;
   /** Lookups per hit-rate sample, and results built without the cache after a poor sample. */
   private static readonly WINDOW = 512;
@@ -133,6 +134,22 @@ export class LabelSetCache {
   put(signature: string, value: LabelSet): void {
     if (this.map.size >= LabelSetCache.MAX_ENTRIES) this.map.clear();
     this.map.set(signature, value);
+  }
+
+  /** The set `{name=value}`, by name then value (no signature to build for one label). */
+  singleLabel(name: string, value: string): LabelSet {
+    let byValue = this.singles.get(name);
+    if (byValue === undefined) {
+      byValue = new Map();
+      this.singles.set(name, byValue);
+    }
+    let set = byValue.get(value);
+    if (set === undefined) {
+      if (byValue.size >= LabelSetCache.MAX_ENTRIES) byValue.clear();
+      set = labelSetOf([{ name, value }]);
+      byValue.set(value, set);
+    }
+    return set;
   }
 }
 
@@ -457,14 +474,16 @@ export class LabelsBuilder {
   /**
    * A `by` grouping of a changed entry. When the entry changed none of the grouped labels (all
    * are stream labels, as `by (app)` over parsed lines) it is the stream's grouping, with no
-   * per-entry work; otherwise a signature of the grouped values alone (the names are the
-   * grouping's, the same on every call) finds the result without building label pairs.
+   * per-entry work; a single grouped label is looked up by its value; otherwise a signature of
+   * the grouped values alone (the names are the grouping's, the same on every call) finds the
+   * result without building label pairs.
    */
   private groupBy(groups: readonly string[]): LabelSet {
     if (!this.changesAny(groups)) {
       this.baseGroupResult ??= this.groupOf(groups, false);
       return this.baseGroupResult;
     }
+    if (groups.length === 1) return this.groupByChanged(groups[0]);
     if (!this.cache.active()) return this.groupOf(groups, false);
     let sig = 'B';
     for (let k = 0; k < groups.length; k++) {
@@ -492,6 +511,14 @@ export class LabelsBuilder {
     const res = this.groupOf(groups, false);
     this.cache.put(sig, res);
     return res;
+  }
+
+  /** `by (name)` when the entry deleted `name` or set it (as metadata or parsed). */
+  private groupByChanged(name: string): LabelSet {
+    // The order of collectGroup: a deletion first, then metadata, then parsed.
+    if (this.deleted.length > 0 && this.deleted.indexOf(name) >= 0) return EMPTY_LABEL_SET;
+    const i = this.metaNames.indexOf(name);
+    return this.cache.singleLabel(name, i >= 0 ? this.metaValues[i] : this.parsedValues[this.findParsed(name)]);
   }
 
   /** Whether the entry deleted, or set as metadata or parsed, any of `names`. */

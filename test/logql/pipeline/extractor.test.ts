@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { labelsFromRecord, labelsToRecord } from '../../../src/core/index.js';
 import { buildSampleExtractor, canInjectVectorGrouping } from '../../../src/logql/pipeline/index.js';
-import { logQuery, sample } from './helpers.js';
+import { logQuery, metadataOf, rangeQuery, sample } from './helpers.js';
 
 describe('line samples', () => {
   it('counts entries and measures the current line in bytes', () => {
@@ -117,5 +117,59 @@ describe('grouping pushed down from sum', () => {
     const sp = ex.forStream(labelsFromRecord({ app: 'a' }));
     expect(labelsToRecord(sp.process(1n, '{"a":"1","b":"2"}', [])!.labels)).toEqual({ a: '1' });
     expect(sp.process(1n, '{"a":"1","b":"3"}', [])).toBeUndefined();
+  });
+});
+
+describe('grouping one stream entry after entry', () => {
+  /** Each entry through one shared stream extractor, under `sum by (<groups>)` pushed down. */
+  function grouped(query: string, groups: string[], entries: [string, Record<string, string>][]) {
+    const r = rangeQuery(query);
+    const sx = buildSampleExtractor(r.range.selector.stages, r.op, r.range.unwrap, { without: false, labels: groups })
+      .forStream(labelsFromRecord({ app: 'a', env: 'prod' }));
+    return entries.map(([line, md]) => {
+      const s = sx.process(1n, line, metadataOf(md));
+      return s && { labels: labelsToRecord(s.labels), key: s.labelsKey };
+    });
+  }
+
+  it('takes each grouped label from where the entry has it: deleted, metadata, parsed or stream', () => {
+    const q = 'count_over_time({app="a"} | logfmt | drop x="gone" [1m])';
+    expect(grouped(q, ['x'], [
+      ['x=1', {}],
+      ['x=gone', {}],
+      ['y=1', { x: 'm' }],
+      ['y=2', {}],
+      ['x=1', {}],
+      // Metadata keeps `x`; the parsed value becomes x_extracted.
+      ['x=2', { x: 'm' }],
+      ['x=1', {}],
+    ])).toEqual([
+      { labels: { x: '1' }, key: '{x="1"}' },
+      { labels: {}, key: '{}' },
+      { labels: { x: 'm' }, key: '{x="m"}' },
+      { labels: {}, key: '{}' },
+      { labels: { x: '1' }, key: '{x="1"}' },
+      { labels: { x: 'm' }, key: '{x="m"}' },
+      { labels: { x: '1' }, key: '{x="1"}' },
+    ]);
+    // An empty parsed value is still a label.
+    expect(grouped('count_over_time({app="a"} | logfmt --keep-empty [1m])', ['x'], [['x=', {}], ['x=1', {}], ['y=1', {}]])).toEqual([
+      { labels: { x: '' }, key: '{x=""}' },
+      { labels: { x: '1' }, key: '{x="1"}' },
+      { labels: {}, key: '{}' },
+    ]);
+    expect(grouped(q, ['env', 'x'], [
+      ['x=1', {}],
+      ['x=gone', {}],
+      ['y=1', { x: 'm' }],
+      ['y=1', { env: 'dev' }],
+      ['y=2', {}],
+    ])).toEqual([
+      { labels: { env: 'prod', x: '1' }, key: '{env="prod", x="1"}' },
+      { labels: { env: 'prod' }, key: '{env="prod"}' },
+      { labels: { env: 'prod', x: 'm' }, key: '{env="prod", x="m"}' },
+      { labels: { env: 'prod' }, key: '{env="prod"}' },
+      { labels: { env: 'prod' }, key: '{env="prod"}' },
+    ]);
   });
 });
