@@ -30,7 +30,8 @@ export interface FieldVisitor {
 }
 
 function isJsonSpace(c: number): boolean {
-  return c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+  // Most characters are above the space: one comparison decides them.
+  return c <= 0x20 && (c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09);
 }
 
 /** First non-whitespace index in [from, end), or -1. */
@@ -282,7 +283,8 @@ export function objectEach(s: string, from: number, end: number, visitor: FieldV
         memo.remember(key);
       }
     }
-    offset = nextToken(s, keyEnd, end);
+    // Compact JSON has the colon right after the key and the value right after the colon.
+    offset = keyEnd < end && s.charCodeAt(keyEnd) === 0x3a ? keyEnd : nextToken(s, keyEnd, end);
     if (offset < 0 || s.charCodeAt(offset) !== 0x3a) return MALFORMED_JSON;
     offset = nextToken(s, offset + 1, end);
     if (offset < 0) return MALFORMED_JSON;
