@@ -7,6 +7,7 @@
 import { labelsFromRecord } from '../src/core/index.js';
 import { buildPipeline, buildSampleExtractor } from '../src/logql/pipeline/index.js';
 import { parseExpr, type LogExpr, type RangeAggregationExpr } from '../src/logql/syntax/index.js';
+import { generate, streams } from './generate.js';
 
 const N = 20_000;
 const LOGFMT: string[] = [];
@@ -26,6 +27,15 @@ for (let i = 0; i < N; i++) {
       req: { id: `r${i % 30}`, bytes: i % 1000 },
     }),
   );
+}
+
+/** The query bench's gateway lines (bench/generate.ts): the p99 and topk queries read these. */
+const GATEWAY_LINES: string[] = [];
+{
+  const all = streams();
+  for (const g of generate(N * 12, 0n, 3_600_000_000_000n)) {
+    if (all[g.stream].labels.app === 'gateway' && GATEWAY_LINES.length < N) GATEWAY_LINES.push(g.line);
+  }
 }
 
 // A stream labelled like a Kubernetes pod's.
@@ -101,7 +111,10 @@ function blockFilterMBps(query: string, lines: string[]): { mbps: number; passed
 
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US').padStart(12);
 
-console.log(`${N} lines per round; logfmt ${(blockOf(LOGFMT).lines.length / N).toFixed(0)} B/line, json ${(blockOf(JSON_LINES).lines.length / N).toFixed(0)} B/line\n`);
+console.log(
+  `${N} lines per round; logfmt ${(blockOf(LOGFMT).lines.length / N).toFixed(0)} B/line, json ${(blockOf(JSON_LINES).lines.length / N).toFixed(0)} B/line, ` +
+    `gateway json ${(blockOf(GATEWAY_LINES).lines.length / GATEWAY_LINES.length).toFixed(0)} B/line\n`,
+);
 const cases: [string, string, string[]][] = [
   ['|= "needle"', '{app="api"} |= "needle"', LOGFMT],
   ['|~ "status=5\\\\d\\\\d"', '{app="api"} |~ "status=5\\\\d\\\\d"', LOGFMT],
@@ -123,6 +136,10 @@ const metric: [string, string, string[], string[] | undefined][] = [
   ['sum by (level) (count(| json))', 'count_over_time({app="api"} | json [1m])', JSON_LINES, ['level']],
   ['max(| json | unwrap) by (level)', 'max_over_time({app="api"} | json | unwrap req_bytes [1m]) by (level)', JSON_LINES, undefined],
   ['sum_over_time(| logfmt | unwrap)', 'sum_over_time({app="api"} | logfmt | unwrap duration(duration) [1m])', LOGFMT, undefined],
+  // The query bench's `p99 latency (unwrap)` and `topk paths (json)` extractors.
+  ['gateway quantile(unwrap) by (app)', 'quantile_over_time(0.99, {app="api"} | json | unwrap latency_ms [5m]) by (app)', GATEWAY_LINES, undefined],
+  ['gateway sum by (path) (count(json))', 'count_over_time({app="api"} | json [10m])', GATEWAY_LINES, ['path']],
+  ['gateway | json (all keys)', 'count_over_time({app="api"} | json [10m])', GATEWAY_LINES, undefined],
 ];
 for (const [name, q, lines, pushed] of metric) console.log(`${name.padEnd(34)}${fmt(samplesPerSecond(q, lines, pushed))}`);
 
