@@ -8,7 +8,7 @@ import {
   type LabelPair, type Labels, LokiError, canonicalLabels, getLabel, newMatcher,
 } from '../../core/index.js';
 import type { Grouping, LabelFilter, LabelMatcher, RangeAggregationExpr } from '../syntax/ast.js';
-import { buildSampleExtractor, type SampleExtractor, type StreamSampleExtractor } from '../pipeline/index.js';
+import { buildSampleExtractor, clearArray, type SampleExtractor, type StreamSampleExtractor } from '../pipeline/index.js';
 import { CLOCK_CHECK_EVERY, TurnTaker, type QueryContext, type StepEvaluator, type Vector } from './context.js';
 import { evalRangeFunction, type Window } from './functions.js';
 import { StreamLabelsCache, groupLabels, withMetadata } from './labels.js';
@@ -18,10 +18,11 @@ const ERROR_LABEL = '__error__';
 
 /**
  * Samples of one series. A slice delivers each stream's entries on its own, so a series fed by
- * several streams (or by a stream whose blocks overlap) receives them out of order: it is then
- * sorted before the next evaluation, which merges the ascending runs the streams appended
- * (cheaper than scanning the whole buffer at every step). `head` is the first sample still
- * inside the window.
+ * several streams (or by a stream whose blocks overlap) receives them out of order. It is then
+ * sorted (by merging the ascending runs the streams appended) when the function depends on
+ * order or when each sample lies in several windows; otherwise one pass per step gathers the
+ * window (see RangeAggregationEvaluator.sortsSeries). `head` is the first sample still inside
+ * the window.
  */
 class SeriesBuffer {
   ts: number[] = [];
@@ -97,6 +98,32 @@ class SeriesBuffer {
     this.values = values;
     this.head = 0;
     this.sorted = true;
+  }
+
+  /**
+   * For a series read out of order: drops samples at or before `start` (keeping the rest in
+   * place) and copies those inside (start, end] to `into`. One pass instead of a sort.
+   */
+  gather(start: number, end: number, into: { ts: number[]; values: number[] }): void {
+    const ts = this.ts, values = this.values;
+    clearArray(into.ts);
+    clearArray(into.values);
+    let kept = this.head;
+    for (let i = this.head; i < ts.length; i++) {
+      const t = ts[i];
+      if (t <= start) continue;
+      if (t <= end) {
+        into.ts.push(t);
+        into.values.push(values[i]);
+      }
+      ts[kept] = t;
+      values[kept] = values[i];
+      kept++;
+    }
+    if (kept < ts.length) {
+      ts.length = kept;
+      values.length = kept;
+    }
   }
 
   /** Drops samples at or before `start`; compacts now and then so the arrays stay small. */
@@ -198,6 +225,13 @@ export class RangeAggregationEvaluator implements StepEvaluator {
   private batches: EntryBatches | undefined;
   private exhausted = false;
   private readonly window: Window = { ts: [], values: [], lo: 0, hi: 0, start: 0, end: 0 };
+  /**
+   * Whether out-of-order series are sorted before evaluation rather than gathered per step:
+   * when the function depends on order, or when a sample lies in two windows or more (range of
+   * at least two steps), where scanning the buffer at every step costs more than one merge.
+   */
+  private readonly sortsSeries: boolean;
+  private readonly scratch = { ts: [] as number[], values: [] as number[] };
   /** Relative time before which every entry is in the buffers. */
   private loadedUntil = -Infinity;
   private readCount = 0;
@@ -222,6 +256,8 @@ export class RangeAggregationEvaluator implements StepEvaluator {
     this.rangeSeconds = this.rangeNs / 1e9;
     this.byteValues = expr.op === 'bytes_over_time' || expr.op === 'bytes_rate';
     this.errorsAreResults = preservesErrors(expr);
+    const timeOrdered = expr.op === 'first_over_time' || expr.op === 'last_over_time' || expr.op === 'rate_counter';
+    this.sortsSeries = timeOrdered || (stepNs > 0n && expr.range.range >= 2n * stepNs);
   }
 
   private async open(): Promise<void> {
@@ -334,15 +370,23 @@ export class RangeAggregationEvaluator implements StepEvaluator {
     w.start = start;
     w.end = end;
     for (const buf of this.series.values()) {
-      if (!buf.sorted) buf.sort();
-      buf.evict(start);
-      let hi = buf.ts.length;
-      // Samples after the window end (read ahead by the slice) stay for later steps.
-      if (hi > buf.head && buf.ts[hi - 1] > end) hi = upperBound(buf.ts, buf.head, hi, end);
-      w.ts = buf.ts;
-      w.values = buf.values;
-      w.lo = buf.head;
-      w.hi = hi;
+      if (!buf.sorted && this.sortsSeries) buf.sort();
+      if (buf.sorted) {
+        buf.evict(start);
+        let hi = buf.ts.length;
+        // Samples after the window end (read ahead by the slice) stay for later steps.
+        if (hi > buf.head && buf.ts[hi - 1] > end) hi = upperBound(buf.ts, buf.head, hi, end);
+        w.ts = buf.ts;
+        w.values = buf.values;
+        w.lo = buf.head;
+        w.hi = hi;
+      } else {
+        buf.gather(start, end, this.scratch);
+        w.ts = this.scratch.ts;
+        w.values = this.scratch.values;
+        w.lo = 0;
+        w.hi = this.scratch.ts.length;
+      }
       if (w.hi === w.lo) {
         if (buf.head === buf.ts.length) this.series.delete(buf.key);
         continue;

@@ -20,6 +20,7 @@ export {
   type StreamSampleExtractor,
 } from './extractor.js';
 export type { BlockFilterFn, BlockLines } from './line-filters.js';
+export { clearArray } from './stage.js';
 export {
   ERROR_LABEL,
   ERROR_DETAILS_LABEL,
