@@ -18,7 +18,12 @@ export function registerPushRoutes(app: FastifyInstance, deps: ServerDeps): void
   const rateLimiter = new IngestionRateLimiter();
   const auth = { enabled: config.authEnabled, noAuthTenant: config.noAuthTenant };
 
-  const handle = async (req: FastifyRequest, reply: FastifyReply, legacy: boolean) => {
+  /**
+   * Decodes, validates and hands the push to the ingester, synchronously: the decoded request
+   * is garbage once this returns, rather than held by the handler's frame while the WAL syncs
+   * (see `Ingester.push`).
+   */
+  const receive = (req: FastifyRequest, legacy: boolean) => {
     const tenant = singleTenant(req.headers['x-scope-orgid'], auth);
     const limits = limitsFor(config, tenant);
     const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
@@ -44,10 +49,15 @@ export function registerPushRoutes(app: FastifyInstance, deps: ServerDeps): void
       throw e;
     }
 
-    const messages = [...v.errors];
+    return { tenant, errors: v.errors, pushed: v.streams.length ? ingester.push(tenant, v.streams) : undefined };
+  };
+
+  const handle = async (req: FastifyRequest, reply: FastifyReply, legacy: boolean) => {
+    const { tenant, errors, pushed } = receive(req, legacy);
+    const messages = [...errors];
     let status = 400;
-    if (v.streams.length) {
-      const result = await ingester.push(tenant, v.streams);
+    if (pushed) {
+      const result = await pushed;
       for (const refused of result.refused) {
         messages.push(refused);
         status = 429;
