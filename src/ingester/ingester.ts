@@ -311,6 +311,9 @@ export class Ingester {
     stream.last = e;
     stream.lastAppendMs = nowMs;
     if (open.chunk.isFull()) {
+      // Compressed now rather than when its flush comes: a closed chunk takes no more appends,
+      // and the head's raw lines would wait in memory behind every other chunk due to flush.
+      open.chunk.cut();
       open.flushReason = 'full';
       if (!this.replaying) this.flushSoon();
     }
