@@ -354,6 +354,9 @@ class SelectionBatches implements EntryBatches {
   /** Chunks being opened: the current batch and the prefetched next one. */
   private readonly opening = new Map<StreamChunkRef, Promise<StoredChunk>>();
   private readonly blockFilter: BlockFilter;
+  private batchesLoaded = 0;
+  /** Log reads: streams whose chunks this query reads through (see `open`). */
+  private readonly readThrough = new Set<string>();
 
   constructor(
     private readonly store: ChunkStore,
@@ -467,13 +470,14 @@ class SelectionBatches implements EntryBatches {
 
   /**
    * A chunk opened at most once (a prefetch may have started it): metric reads read it whole,
-   * as they read every block in range; log reads read its block index, and blocks as needed.
+   * as they read every block in range; log reads read its block index, and blocks as needed —
+   * or the whole chunk too once the query reads through a chunk of the same stream.
    */
   private open(r: StreamChunkRef, whole: boolean): Promise<StoredChunk> {
     let p = this.opening.get(r);
     if (p === undefined) {
       const { from, through, direction } = this.req;
-      const opts = whole ? { whole } : { scan: { from, through, direction } };
+      const opts = whole || this.readThrough.has(r.stream) ? { whole: true } : { scan: { from, through, direction } };
       p = this.store.openChunks([r.ref], opts).then((c) => c[0]);
       this.opening.set(r, p);
     }
@@ -484,7 +488,7 @@ class SelectionBatches implements EntryBatches {
    * Reads what the slice up to `target` needs: the chunks and pieces whose edge comes before
    * it, at most `chunksPerBatch` chunks and `PIECES_PER_SLICE` pieces (plus any at the same
    * edge as the last, and any at the slice's start, so that it makes progress). Metric reads
-   * (`blocks`) read chunks whole and set up their cursors; log reads queue their pieces.
+   * (`blocks`) read chunks whole; log reads read pieces, or whole chunks of streams they scan.
    */
   private async loadBatch(target: Nanos, blocks: boolean): Promise<void> {
     const { direction, stats } = this.req;
@@ -495,9 +499,10 @@ class SelectionBatches implements EntryBatches {
       const stored = await Promise.all(opening.map((c) => this.open(c, blocks)));
       for (let i = 0; i < stored.length; i++) this.opened(opening[i], stored[i], blocks);
     }
-    // Metric reads read every chunk: read the next ones while this slice is scanned. (Log reads
-    // often stop at their limit, and opening a chunk is a few KiB.)
-    if (blocks && batch.chunks > 0) {
+    // Metric reads: read the next chunks while this slice is scanned; not after the first
+    // batch, which may be all an instant query needs. (Log reads open chunks as slices reach
+    // them: an open reads 70 KiB at most, and a query with a limit often stops early.)
+    if (blocks && batch.chunks > 0 && this.batchesLoaded++ > 0) {
       const prefetchEnd = Math.min(this.pending.length, this.nextPending + this.chunksPerBatch);
       for (let i = this.nextPending; i < prefetchEnd; i++) this.open(this.pending[i], true).catch(() => {});
     }
@@ -505,6 +510,9 @@ class SelectionBatches implements EntryBatches {
     for (let i = 0; i < batch.pieces.length; i++) {
       const p = batch.pieces[i];
       stats.compressedBytes += read[i];
+      // Past its open's first read a chunk is read to the end of the range (OpenOptions.scan):
+      // the query scans this stream, so its next chunks are read whole, in one request each.
+      if (read[i] > 0) this.readThrough.add(p.stream);
       const it = p.stored.chunk.iterator(p.from, p.through, direction, p.stream, this.blockFilter);
       this.sourcesOf(p.stream).chunks.push(new SourceCursor(it));
     }
@@ -544,17 +552,21 @@ class SelectionBatches implements EntryBatches {
     }
   }
 
-  /** Counts an opened chunk and queues its pieces (log reads) or sets up its cursor (metric reads). */
+  /** Counts an opened chunk and sets up its cursor if it was read whole, or else queues its pieces. */
   private opened(c: StreamChunkRef, stored: StoredChunk, blocks: boolean): void {
     const { from, through, direction, stats } = this.req;
     this.opening.delete(c);
     stats.chunksRead++;
     stats.compressedBytes += stored.bytesRead;
-    if (blocks) {
-      const s = this.sourcesOf(c.stream);
-      // Block reads skip the merge, so only where memory cannot hold the same entries.
-      if (s.memory.length === 0) s.blocks.push(new ChunkBlocks(stored.chunk, from, through, this.blockFilter));
-      else s.chunks.push(new SourceCursor(stored.chunk.iterator(from, through, direction, c.stream, this.blockFilter)));
+    const s = this.sourcesOf(c.stream);
+    // Block reads skip the merge, so only where memory cannot hold the same entries.
+    if (blocks && s.memory.length === 0) {
+      s.blocks.push(new ChunkBlocks(stored.chunk, from, through, this.blockFilter));
+      return;
+    }
+    // A chunk read whole needs no pieces: its iterator decodes block groups as it reaches them.
+    if (stored.chunk.unreadRange(from, through) === undefined) {
+      s.chunks.push(new SourceCursor(stored.chunk.iterator(from, through, direction, c.stream, this.blockFilter)));
       return;
     }
     for (const g of stored.chunk.blockGroups(from, through)) {

@@ -36,9 +36,10 @@ export interface OpenOptions {
   /** Read every block at once, for readers of all of them. */
   whole?: boolean;
   /**
-   * The blocks in `[from, through)` will be read in `direction`: the open reads the first
-   * `SCAN_FIRST_READ_BYTES` of them, and each `readBlocks` reads on ahead of what it is asked
-   * for, twice as much as the previous read, as a scan that goes on will need it.
+   * The blocks in `[from, through)` will be read in `direction`, maybe not all of them (a log
+   * query with a limit): the open reads the first `SCAN_FIRST_READ_BYTES` of them, and a
+   * `readBlocks` past those reads all the rest at once, as a scan that goes on past them
+   * usually reads through the chunk, and each ranged read costs CPU (see README.md).
    */
   scan?: { from: Nanos; through: Nanos; direction: Direction };
 }
@@ -102,24 +103,19 @@ export class StoredChunk {
     /** Bytes read from the object so far. */
     public bytesRead: number,
     private readonly scan: OpenOptions['scan'],
-    /** Length of the latest read of blocks: read-ahead doubles it. */
-    private lastBlockRead: number,
   ) {}
 
   /**
    * Reads the blocks overlapping `[from, through)` that are not read yet (and, when opened for
-   * a scan, the next ones in its direction), in one ranged read; returns the bytes read.
+   * a scan, all the scan's blocks that follow them), in one ranged read; returns the bytes read.
    */
   async readBlocks(from: Nanos, through: Nanos): Promise<number> {
-    const scan = this.scan;
-    const ahead = scan && { ...scan, minLength: 2 * this.lastBlockRead };
-    const range = this.chunk.unreadRange(from, through, ahead);
+    const range = this.chunk.unreadRange(from, through, this.scan);
     if (range === undefined) return 0;
     const bytes = await readObject(this.objects, this.ref, range.offset, range.length);
     checkSize(this.ref, bytes.length === range.length);
     this.chunk.addBytes(range.offset, bytes);
     this.bytesRead += bytes.length;
-    this.lastBlockRead = bytes.length;
     return bytes.length;
   }
 }
@@ -192,7 +188,7 @@ export class ChunkStore {
       // No checksum over the whole object: decoding verifies the header, block index and
       // trailer, and each block's own CRC is checked when a query first reads it, so every byte
       // a query uses is verified and blocks it skips cost nothing (README.md "Corruption").
-      return new StoredChunk(this.objects, ref, checkTimes(ref, MemChunk.decode(bytes, ref.key)), size, opts.scan, size);
+      return new StoredChunk(this.objects, ref, checkTimes(ref, MemChunk.decode(bytes, ref.key)), size, opts.scan);
     }
     const [head, readTail] = await Promise.all([
       readObject(this.objects, ref, 0, headLength),
@@ -209,8 +205,7 @@ export class ChunkStore {
       tailOffset = indexOffset;
     }
     const chunk = checkTimes(ref, MemChunk.decodeParts(head, tail, tailOffset, size, ref.key));
-    const blockBytes = direction === 'forward' ? head.length : direction === 'backward' ? indexOffset - tailOffset : 0;
-    return new StoredChunk(this.objects, ref, chunk, head.length + tail.length, opts.scan, blockBytes);
+    return new StoredChunk(this.objects, ref, chunk, head.length + tail.length, opts.scan);
   }
 
   /** `fn` over `items`, `fetchConcurrency` at a time; results in the order of `items`. */

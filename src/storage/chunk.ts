@@ -61,14 +61,11 @@ export interface ByteRange {
   length: number;
 }
 
-/** How far `unreadRange` reads on past what is asked for. */
+/** Blocks `unreadRange` reads on to past what is asked for: those of `[from, through)` lying in `direction`. */
 export interface ReadAhead {
   direction: Direction;
-  /** Blocks overlapping `[from, through)` only. */
   from: Nanos;
   through: Nanos;
-  /** Until the range is this long. */
-  minLength: number;
 }
 
 /** A time range, both ends inclusive. */
@@ -347,9 +344,9 @@ export class MemChunk {
   /**
    * For a chunk read in parts: the byte range to read for the blocks overlapping
    * `[from, through)` that have no bytes yet (from the first to the last of them), or undefined
-   * when all of them have theirs. With `ahead`, the range grows over the next unread blocks in
-   * `ahead.direction` that overlap `ahead`'s time range, until it is `ahead.minLength` long
-   * (file order is time order, except where writes came out of order).
+   * when all of them have theirs. With `ahead`, the range grows over the unread blocks that
+   * follow in `ahead.direction` and overlap `ahead`'s time range (file order is time order,
+   * except where writes came out of order).
    */
   unreadRange(from: Nanos, through: Nanos, ahead?: ReadAhead): ByteRange | undefined {
     const blocks = this.blocks;
@@ -363,9 +360,8 @@ export class MemChunk {
     if (first < 0) return undefined;
     if (ahead !== undefined) {
       const wanted = (b: StoredBlock | undefined) => b !== undefined && b.bytes === undefined && b.maxTs >= ahead.from && b.minTs < ahead.through;
-      const length = () => blocks[last].offset + blocks[last].length - blocks[first].offset;
-      if (ahead.direction === 'forward') while (length() < ahead.minLength && wanted(blocks[last + 1])) last++;
-      else while (length() < ahead.minLength && wanted(blocks[first - 1])) first--;
+      if (ahead.direction === 'forward') while (wanted(blocks[last + 1])) last++;
+      else while (wanted(blocks[first - 1])) first--;
     }
     const offset = blocks[first].offset;
     return { offset, length: blocks[last].offset + blocks[last].length - offset };

@@ -47,7 +47,7 @@ export function checkObjectKey(key: string): void {
 }
 
 // Ranged reads use the callback API: fs/promises' FileHandle costs ~40% more CPU per small
-// read (measured), and a log query opens a few hundred ranges.
+// read (measured), and a log query makes one to three ranged reads per chunk.
 const openFd = promisify(open);
 const readFd = promisify(read);
 const closeFd = promisify(close);
