@@ -38,8 +38,8 @@ export interface OpenOptions {
   /**
    * The blocks in `[from, through)` will be read in `direction`, maybe not all of them (a log
    * query with a limit): the open reads the first `SCAN_FIRST_READ_BYTES` of them, and a
-   * `readBlocks` past those reads all the rest at once, as a scan that goes on past them
-   * usually reads through the chunk, and each ranged read costs CPU (see README.md).
+   * `readBlocks` past those reads all the rest at once: a query that goes on past them usually
+   * reads through the chunk, and smaller reads cost more CPU than the bytes they save.
    */
   scan?: { from: Nanos; through: Nanos; direction: Direction };
 }
@@ -100,10 +100,14 @@ export class StoredChunk {
     private readonly objects: ObjectStore,
     readonly ref: ChunkRef,
     readonly chunk: MemChunk,
-    /** Bytes read from the object so far. */
-    public bytesRead: number,
+    private read: number,
     private readonly scan: OpenOptions['scan'],
   ) {}
+
+  /** Bytes read from the object so far. */
+  get bytesRead(): number {
+    return this.read;
+  }
 
   /**
    * Reads the blocks overlapping `[from, through)` that are not read yet (and, when opened for
@@ -115,7 +119,7 @@ export class StoredChunk {
     const bytes = await readObject(this.objects, this.ref, range.offset, range.length);
     checkSize(this.ref, bytes.length === range.length);
     this.chunk.addBytes(range.offset, bytes);
-    this.bytesRead += bytes.length;
+    this.read += bytes.length;
     return bytes.length;
   }
 }
