@@ -52,78 +52,114 @@ export interface WalOptions {
 const RECORD_VERSION = 1;
 const HEADER_BYTES = 8;
 
+/** Capacity a group buffer starts with (a typical push is one record of about 1 MiB). */
+const GROUP_INITIAL_BYTES = 1 << 20;
 /**
- * Records are encoded into one reused scratch buffer (grown as needed; a UTF-8 string takes at
- * most 3 bytes per UTF-16 unit) and copied out at their exact size: no sizing pass over every
- * string first.
+ * A group buffer grown past this by a burst of concurrent pushes is dropped after its write
+ * instead of kept for reuse, so a burst does not pin its size for the life of the process.
  */
-let scratch = Buffer.allocUnsafe(1 << 20);
+const GROUP_KEEP_BYTES = 8 << 20;
 
-function reserve(o: number, bytes: number): Buffer {
-  if (o + bytes > scratch.length) {
-    const next = Buffer.allocUnsafe(Math.max(scratch.length * 2, o + bytes));
-    scratch.copy(next, 0, 0, o);
-    scratch = next;
+/**
+ * Records waiting for one write, encoded back to back straight into one buffer. Two of them
+ * take turns (one being written while the other fills), so encoding a push allocates nothing
+ * per record: the former encode-then-copy made a push-sized buffer per request, the largest
+ * source of Buffer garbage at ingest (2M-line bench: 584 MB for 533 MB pushed).
+ * A UTF-8 string takes at most 3 bytes per UTF-16 unit, which bounds each write without a
+ * sizing pass over every string first.
+ */
+class RecordGroup {
+  buf = Buffer.allocUnsafe(GROUP_INITIAL_BYTES);
+  length = 0;
+  waiters: Waiter[] = [];
+
+  /** Appends one framed record; on failure (a field too long for its length prefix) nothing. */
+  append(rec: WalRecord): void {
+    const start = this.length;
+    try {
+      this.encode(rec);
+    } catch (e) {
+      this.length = start;
+      throw e;
+    }
   }
-  return scratch;
-}
 
-function writeStr(o: number, s: string, lenBytes: 2 | 4): number {
-  const buf = reserve(o, lenBytes + s.length * 3);
-  const n = buf.write(s, o + lenBytes);
-  if (lenBytes === 2) buf.writeUInt16LE(n, o);
-  else buf.writeUInt32LE(n, o);
-  return o + lenBytes + n;
+  private reserve(bytes: number): Buffer {
+    if (this.length + bytes > this.buf.length) {
+      const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + bytes));
+      this.buf.copy(next, 0, 0, this.length);
+      this.buf = next;
+    }
+    return this.buf;
+  }
+
+  private str(s: string, lenBytes: 2 | 4): void {
+    const buf = this.reserve(lenBytes + s.length * 3);
+    const at = this.length;
+    const n = buf.write(s, at + lenBytes);
+    if (lenBytes === 2) buf.writeUInt16LE(n, at);
+    else buf.writeUInt32LE(n, at);
+    this.length = at + lenBytes + n;
+  }
+
+  private bytes(b: Buffer): void {
+    this.length += b.copy(this.reserve(b.length), this.length);
+  }
+
+  private u16(v: number): void {
+    this.length = this.reserve(2).writeUInt16LE(v, this.length);
+  }
+
+  private u32(v: number): void {
+    this.length = this.reserve(4).writeUInt32LE(v, this.length);
+  }
+
+  private encode(rec: WalRecord): void {
+    // Entries often share one metadata array (e.g. the same detected_level): encode it once.
+    const encodedMetadata = new Map<Labels, Buffer>();
+    for (const st of rec.streams) {
+      for (const e of st.entries) {
+        if (e.metadata.length > 0 && !encodedMetadata.has(e.metadata)) encodedMetadata.set(e.metadata, encodeMetadata(e.metadata));
+      }
+    }
+    const start = this.length;
+    this.reserve(HEADER_BYTES + 9);
+    this.length += HEADER_BYTES;
+    this.length = this.buf.writeUInt8(RECORD_VERSION, this.length);
+    this.length = this.buf.writeDoubleLE(rec.firstEntryNo, this.length);
+    this.str(rec.tenant, 2);
+    this.u32(rec.streams.length);
+    for (const st of rec.streams) {
+      this.str(st.key, 4);
+      this.u32(st.entries.length);
+      for (const e of st.entries) {
+        this.length = this.reserve(8).writeBigInt64LE(e.ts, this.length);
+        this.str(e.line, 4);
+        if (e.metadata.length === 0) this.u16(0);
+        else this.bytes(encodedMetadata.get(e.metadata)!);
+      }
+    }
+    const buf = this.buf;
+    buf.writeUInt32LE(this.length - start - HEADER_BYTES, start);
+    buf.writeUInt32LE(crc32(buf.subarray(start + HEADER_BYTES, this.length)), start + 4);
+  }
 }
 
 /** The encoded metadata pairs of an entry (count included), for reuse by identity. */
 function encodeMetadata(md: Labels): Buffer {
-  let o = 0;
-  reserve(0, 2);
-  o = scratch.writeUInt16LE(md.length, o);
+  let size = 2;
+  for (const m of md) size += 6 + 3 * (m.name.length + m.value.length);
+  const out = Buffer.allocUnsafe(size);
+  let o = out.writeUInt16LE(md.length, 0);
   for (const m of md) {
-    o = writeStr(o, m.name, 2);
-    o = writeStr(o, m.value, 4);
+    const name = out.write(m.name, o + 2);
+    out.writeUInt16LE(name, o);
+    o += 2 + name;
+    const value = out.write(m.value, o + 4);
+    out.writeUInt32LE(value, o);
+    o += 4 + value;
   }
-  return Buffer.from(scratch.subarray(0, o));
-}
-
-export function encodeRecord(rec: WalRecord): Buffer {
-  // Entries often share one metadata array (e.g. the same detected_level): encode it once.
-  const encodedMetadata = new Map<Labels, Buffer>();
-  for (const st of rec.streams) {
-    for (const e of st.entries) {
-      if (e.metadata.length > 0 && !encodedMetadata.has(e.metadata)) encodedMetadata.set(e.metadata, encodeMetadata(e.metadata));
-    }
-  }
-  let o = HEADER_BYTES;
-  let buf = reserve(0, HEADER_BYTES + 9);
-  o = buf.writeUInt8(RECORD_VERSION, o);
-  o = buf.writeDoubleLE(rec.firstEntryNo, o);
-  o = writeStr(o, rec.tenant, 2);
-  o = reserve(o, 4).writeUInt32LE(rec.streams.length, o);
-  for (const st of rec.streams) {
-    o = writeStr(o, st.key, 4);
-    o = reserve(o, 4).writeUInt32LE(st.entries.length, o);
-    for (const e of st.entries) {
-      o = reserve(o, 8).writeBigInt64LE(e.ts, o);
-      o = writeStr(o, e.line, 4);
-      if (e.metadata.length === 0) {
-        o = reserve(o, 2).writeUInt16LE(0, o);
-      } else {
-        const md = encodedMetadata.get(e.metadata)!;
-        buf = reserve(o, md.length);
-        md.copy(buf, o);
-        o += md.length;
-      }
-    }
-  }
-  buf = scratch;
-  buf.writeUInt32LE(o - HEADER_BYTES, 0);
-  buf.writeUInt32LE(crc32(buf.subarray(HEADER_BYTES, o)), 4);
-  const out = Buffer.allocUnsafe(o);
-  buf.copy(out, 0, 0, o);
-  return out;
+  return out.subarray(0, o);
 }
 
 class Reader {
@@ -178,8 +214,7 @@ async function listSegments(dir: string): Promise<number[]> {
     .sort((a, b) => a - b);
 }
 
-interface Pending {
-  buf: Buffer;
+interface Waiter {
   resolve: () => void;
   reject: (e: Error) => void;
 }
@@ -188,7 +223,10 @@ export class Wal {
   private segment = 0;
   private handle: fsp.FileHandle | undefined;
   private segmentSize = 0;
-  private queue: Pending[] = [];
+  /** Records for the next write. */
+  private filling = new RecordGroup();
+  /** The other buffer, free while no write is in progress. */
+  private spare: RecordGroup | undefined;
   private writing = false;
   private closed = false;
   /** Bytes written since start, for metrics. */
@@ -241,30 +279,38 @@ export class Wal {
   /** Resolves once the record is written (and synced, per policy). */
   append(rec: WalRecord): Promise<void> {
     if (this.closed) return Promise.reject(new Error('WAL is closed'));
-    const buf = encodeRecord(rec);
+    try {
+      this.filling.append(rec);
+    } catch (e) {
+      return Promise.reject(e);
+    }
     return new Promise<void>((resolve, reject) => {
-      this.queue.push({ buf, resolve, reject });
+      this.filling.waiters.push({ resolve, reject });
       if (!this.writing) void this.drain();
     });
   }
 
+  /** Writes the filled group while the next one fills (group commit), until none is waiting. */
   private async drain(): Promise<void> {
     this.writing = true;
-    while (this.queue.length) {
-      const batch = this.queue;
-      this.queue = [];
+    while (this.filling.waiters.length) {
+      const group = this.filling;
+      this.filling = this.spare ?? new RecordGroup();
+      this.spare = undefined;
+      const total = group.length;
       try {
-        const bufs = batch.map((p) => p.buf);
-        const total = bufs.reduce((n, b) => n + b.length, 0);
         if (this.segmentSize > 0 && this.segmentSize + total > this.opts.segmentBytes) await this.roll();
-        await writeAll(this.handle!, bufs);
+        await writeAll(this.handle!, group.buf.subarray(0, total));
         if (this.opts.sync === 'always') await this.handle!.datasync();
         this.segmentSize += total;
         this.bytesWritten += total;
-        for (const p of batch) p.resolve();
+        for (const w of group.waiters) w.resolve();
       } catch (e) {
-        for (const p of batch) p.reject(e as Error);
+        for (const w of group.waiters) w.reject(e as Error);
       }
+      group.length = 0;
+      group.waiters = [];
+      if (group.buf.length <= GROUP_KEEP_BYTES) this.spare = group;
     }
     this.writing = false;
   }
@@ -291,7 +337,7 @@ export class Wal {
   }
 
   private async waitIdle(): Promise<void> {
-    while (this.writing || this.queue.length) await new Promise((r) => setTimeout(r, 1));
+    while (this.writing || this.filling.waiters.length) await new Promise((r) => setTimeout(r, 1));
   }
 
   async close(): Promise<void> {
@@ -302,21 +348,9 @@ export class Wal {
   }
 }
 
-async function writeAll(handle: fsp.FileHandle, bufs: Buffer[]): Promise<void> {
-  let pending = bufs;
-  while (pending.length) {
-    const { bytesWritten } = await handle.writev(pending);
-    let n = bytesWritten;
-    const rest: Buffer[] = [];
-    for (const b of pending) {
-      if (n >= b.length) n -= b.length;
-      else {
-        rest.push(b.subarray(n));
-        n = 0;
-      }
-    }
-    pending = rest;
-  }
+async function writeAll(handle: fsp.FileHandle, buf: Buffer): Promise<void> {
+  let at = 0;
+  while (at < buf.length) at += (await handle.write(buf, at, buf.length - at)).bytesWritten;
 }
 
 async function syncDir(dir: string): Promise<void> {

@@ -61,6 +61,31 @@ describe('WAL', () => {
     expect(await replayAll()).toEqual([big, record(8, 'after')]);
   });
 
+  it('commits concurrent appends together, through a burst larger than its reused buffers', async () => {
+    // 24 records of ~600 KB arrive while the first write is under way: the next group grows
+    // past the size kept for reuse (8 MiB), is written as one, and later groups start small.
+    const wal = await Wal.open({ dir, sync: 'always', segmentBytes: 1 << 30 }, () => {});
+    const burst = Array.from({ length: 24 }, (_, i) => record(i + 1, `${i}`.padEnd(600_000, 'x')));
+    await Promise.all(burst.map((r) => wal.append(r)));
+    const after = [record(25, 'a'), record(26, 'b')];
+    await Promise.all(after.map((r) => wal.append(r)));
+    await wal.close();
+    expect(await replayAll()).toEqual([...burst, ...after]);
+  });
+
+  it('refuses a record that cannot be framed without disturbing the records around it', async () => {
+    const wal = await Wal.open({ dir, sync: 'never', segmentBytes: 1 << 20 }, () => {});
+    const first = wal.append(record(1, 'before'));
+    // A tenant name longer than its u16 length prefix allows: found after the record's header
+    // and the name are already in the shared buffer.
+    const tooLong = wal.append({ ...record(2, 'x'), tenant: 't'.repeat(70_000) });
+    const last = wal.append(record(3, 'after'));
+    await expect(tooLong).rejects.toThrow(RangeError);
+    await Promise.all([first, last]);
+    await wal.close();
+    expect(await replayAll()).toEqual([record(1, 'before'), record(3, 'after')]);
+  });
+
   it('rolls segments past the size limit and deletes old ones on request', async () => {
     const wal = await Wal.open({ dir, sync: 'never', segmentBytes: 200 }, () => {});
     for (let i = 1; i <= 5; i++) await wal.append(record(i, 'x'.repeat(100)));
