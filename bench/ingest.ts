@@ -1,8 +1,8 @@
 /**
  * Ingest benchmark: realistic microservice logs (bench/generate.ts, ~50 streams, JSON and
  * logfmt) pushed as protobuf+snappy in ~1 MiB batches by 4 concurrent clients to a real server
- * process. Prints lines/s, MB/s, server CPU seconds per million lines, peak RSS, and bytes on
- * disk per raw byte after a flush.
+ * process. Prints lines/s, MB/s, server CPU seconds per million lines, peak RSS, the server's
+ * garbage collections while ingesting, and bytes on disk per raw byte after a flush.
  *
  *   npm run build && npx tsx bench/ingest.ts [lines=2000000] [clients=4]
  *
@@ -72,6 +72,19 @@ async function peakRssMB(pid: number): Promise<number> {
   return m ? Number(m[1]) / 1024 : NaN;
 }
 
+/** The server's GC count and seconds by kind (minor, major, incremental), from its /metrics. */
+async function gcTotals(url: string): Promise<Map<string, { count: number; seconds: number }>> {
+  const totals = new Map<string, { count: number; seconds: number }>();
+  const text = await (await fetch(`${url}/metrics`)).text();
+  for (const m of text.matchAll(/^nodejs_gc_duration_seconds_(sum|count)\{kind="(\w+)"\} (\S+)$/gm)) {
+    const t = totals.get(m[2]) ?? { count: 0, seconds: 0 };
+    if (m[1] === 'sum') t.seconds = Number(m[3]);
+    else t.count = Number(m[3]);
+    totals.set(m[2], t);
+  }
+  return totals;
+}
+
 async function du(dir: string): Promise<number> {
   let total = 0;
   for (const e of await readdir(dir, { withFileTypes: true })) {
@@ -107,6 +120,7 @@ async function main() {
     child.once('exit', (c) => reject(new Error(`server exited (${c})`)));
   });
   const pid = child.pid!;
+  const gc0 = await gcTotals(url);
   const cpu0 = await cpuSeconds(pid);
   const t0 = performance.now();
   let next = 0;
@@ -130,6 +144,7 @@ async function main() {
   const secs = (performance.now() - t0) / 1000;
   const cpuIngest = (await cpuSeconds(pid)) - cpu0;
   const rssIngest = await peakRssMB(pid);
+  const gc1 = await gcTotals(url);
   const tf = performance.now();
   await fetch(`${url}/flush`, { method: 'POST' });
   const flushSecs = (performance.now() - tf) / 1000;
@@ -149,6 +164,12 @@ async function main() {
       `server CPU       ${fmt(cpuIngest / (LINES / 1e6), 2)} s per million lines while ingesting; ` +
         `${fmt(cpuTotal / (LINES / 1e6), 2)} s incl. final flush (${fmt(flushSecs, 2)} s)`,
       `peak RSS         ${fmt(rssIngest)} MB`,
+      `server GC        ${['minor', 'major', 'incremental']
+        .map((kind) => {
+          const [a, b] = [gc0.get(kind), gc1.get(kind)];
+          return `${fmt((b?.count ?? 0) - (a?.count ?? 0))} ${kind} (${fmt((b?.seconds ?? 0) - (a?.seconds ?? 0), 2)} s)`;
+        })
+        .join(', ')} while ingesting`,
       `stored           ${fmt(stored / rawBytes, 3)} bytes per raw byte (chunks+index ${fmt(stored / 1e6, 1)} MB; WAL left ${fmt(wal / 1e6, 1)} MB)`,
     ].join('\n') + '\n',
   );
