@@ -284,6 +284,18 @@ describe('MemChunk', () => {
     }
   });
 
+  it('orders tied lines as JS strings do, where UTF-8 byte order differs (U+E000.. vs astral)', () => {
+    const lines = ['\u{1F600} astral', '\uE000 private use', 'ascii', '\uFFFD replacement', '\u{10000} first astral'];
+    const chunk = fill(new MemChunk(), lines.map((line) => ({ ts: 7n, line, metadata: [] })));
+    const sorted = [...lines].sort();
+    for (const source of [chunk, MemChunk.decode(chunk.encode())]) {
+      expect(drain(source.iterator(0n, 10n, 'forward', '{}')).map((r) => r.line)).toEqual(sorted);
+      expect(drain(source.iterator(0n, 10n, 'backward', '{}')).map((r) => r.line)).toEqual(sorted);
+    }
+    const merged = new MergeIterator([chunk.iterator(0n, 10n, 'forward', '{}'), MemChunk.decode(chunk.encode()).iterator(0n, 10n, 'forward', '{}')], 'forward');
+    expect(drain(merged).map((r) => r.line)).toEqual(sorted);
+  });
+
   it('refuses an unknown codec name', () => {
     expect(() => new MemChunk({ codec: 'lz5' })).toThrow(/unknown chunk codec/);
   });
