@@ -81,6 +81,13 @@ export function quantile(phi: number, values: Float64Array): number {
   if (phi > 1) return Infinity;
   values.sort(); // numeric for a typed array, and without a comparator call per pair
   const n = values.length;
+  // Loki sorts NaN first (Prometheus' vectorByValueHeap order); a typed array puts it last.
+  let nans = 0;
+  while (nans < n && Number.isNaN(values[n - 1 - nans])) nans++;
+  if (nans > 0) {
+    values.copyWithin(nans, 0, n - nans);
+    values.fill(NaN, 0, nans);
+  }
   const rank = phi * (n - 1);
   const lower = Math.max(0, Math.floor(rank));
   const upper = Math.min(n - 1, lower + 1);

@@ -22,14 +22,15 @@ describe('quantile_over_time', () => {
     expect(evalRangeFunction('quantile_over_time', windowOf([5]), 60, 0.3)).toBe(5);
   });
 
-  it('orders -0 before +0 and NaN last, as a sort does', () => {
+  it('orders -0 before +0, and NaN first as Loki does', () => {
     // Sorted -0 -0 0: rank 0 is -0 (and -0·1 + -0·0 stays -0), rank 2 is 0.
     expect(Object.is(evalRangeFunction('quantile_over_time', windowOf([-0, 0, -0]), 60, 0), -0)).toBe(true);
     expect(Object.is(evalRangeFunction('quantile_over_time', windowOf([-0, 0, -0]), 60, 1), 0)).toBe(true);
     expect(Object.is(evalRangeFunction('quantile_over_time', windowOf([0, 0, -0]), 60, 0), 0)).toBe(true);
-    // Sorted 1 2 3 NaN.
-    expect(evalRangeFunction('quantile_over_time', windowOf([3, NaN, 1, 2]), 60, 0.5)).toBe(2.5);
-    expect(evalRangeFunction('quantile_over_time', windowOf([3, NaN, 1, 2]), 60, 1)).toBeNaN();
+    // Sorted NaN 1 2 3 (Prometheus' vectorByValueHeap order, which Loki uses).
+    expect(evalRangeFunction('quantile_over_time', windowOf([3, NaN, 1, 2]), 60, 0.5)).toBe(1.5);
+    expect(evalRangeFunction('quantile_over_time', windowOf([3, NaN, 1, 2]), 60, 1)).toBe(3);
+    expect(evalRangeFunction('quantile_over_time', windowOf([3, NaN, 1, 2]), 60, 0)).toBeNaN();
   });
 
   it('agrees with sorting on random windows (duplicates, signed zeros, infinities, NaN)', () => {
