@@ -37,7 +37,7 @@ const HEADER_SIZE = 6; // magic u32, version u8, codec u8
 const TRAILER_SIZE = 16; // index offset u32, block count u32, index crc u32, magic u32
 const BLOCK_RECORD_SIZE = 36; // min i64, max i64, entries u32, offset u32, length u32, raw bytes u32, crc u32
 
-/** The head's lines as bytes while a block is cut. */
+/** The head's lines in sorted order while a block of out-of-order entries is cut. */
 const linesScratch = new Scratch();
 const EMPTY_HEAD = Buffer.alloc(0);
 
@@ -157,6 +157,7 @@ export class MemChunk {
       this.headOffsets = grown;
     }
     if (line.length > 0) {
+      // UTF-8 takes at most 3 bytes per UTF-16 code unit.
       const need = this.headLen + 3 * line.length;
       if (need > this.headBytes.length) {
         const cap = Math.max(need, Math.min(2 * this.headBytes.length, this.blockSize + 4096), 256);
@@ -207,17 +208,17 @@ export class MemChunk {
     const n = this.headCount;
     if (n === 0) return;
     const order = this.sortedHeadOrder();
-    const ts = new BigInt64Array(n);
-    const offsets = new Uint32Array(n + 1);
-    const meta = new Array<Labels>(n);
-    // UTF-8 takes at most 3 bytes per UTF-16 code unit.
-    let lines: Buffer;
+    let ts: BigInt64Array, offsets: Uint32Array, meta: Labels[], lines: Buffer;
     if (order === undefined) {
-      ts.set(this.headTs.subarray(0, n));
-      for (let i = 0; i < n; i++) meta[i] = this.headMeta[i];
-      offsets.set(this.headOffsets.subarray(0, n + 1));
+      // In order: the head's own columns, read only while the block is encoded.
+      ts = this.headTs.subarray(0, n);
+      offsets = this.headOffsets.subarray(0, n + 1);
+      meta = this.headMeta;
       lines = this.headBytes;
     } else {
+      ts = new BigInt64Array(n);
+      offsets = new Uint32Array(n + 1);
+      meta = new Array<Labels>(n);
       lines = linesScratch.get(this.headLen);
       let at = 0;
       for (let i = 0; i < n; i++) {
