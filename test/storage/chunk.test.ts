@@ -210,6 +210,25 @@ describe('MemChunk', () => {
     expect(drain(decoded.iterator(rows[0].ts, ts + 1n, 'forward', '{}')).map(key)).toEqual(rows.map(key));
   });
 
+  it('reads chunks written in format 3 (before embedded times)', () => {
+    // fixtures/chunk-v3.bin: 200 entries at millisecond times, each line holding its own time
+    // (stored as text in format 3), written by format 3's encoder with 4 KiB blocks.
+    const rand = rng(7);
+    const rows: Row[] = [];
+    let ts = 1_700_000_000_000_000_000n;
+    for (let i = 0; i < 200; i++) {
+      ts += BigInt(Math.floor(rand() * 5000)) * 1_000_000n;
+      const iso = new Date(Number(ts / 1_000_000n)).toISOString();
+      const line = `ts=${iso} level=info n=${i} trace_id=${hex(rand, 32)} msg="héllo ✓"`;
+      rows.push({ ts, line, metadata: i % 3 === 0 ? [{ name: 'trace_id', value: hex(rand, 32) }] : [] });
+    }
+    const bytes = readFileSync(new URL('./fixtures/chunk-v3.bin', import.meta.url));
+    expect(bytes[4]).toBe(3);
+    const decoded = MemChunk.decode(bytes);
+    expect(decoded.blockCount).toBeGreaterThan(2);
+    expect(drain(decoded.iterator(rows[0].ts, ts + 1n, 'forward', '{}')).map(key)).toEqual(rows.map(key));
+  });
+
   it('gives masked lines (tokens zeroed) that stay right when blocks take turns reading them', () => {
     const rows = makeRows(400, 21).filter((r) => r.line !== '');
     const bytes = fill(new MemChunk({ blockSize: 2048 }), rows).encode();
