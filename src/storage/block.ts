@@ -6,7 +6,8 @@
 import { type LabelPair, type Labels, LokiError } from '../core/index.js';
 import { ByteReader, ByteWriter, OutOfBounds, Scratch } from './bytes.js';
 import type { Codec } from './codec.js';
-import { extractTokens, insertTokens, unmaskedSpan } from './tokens.js';
+import { extractTimes, IN_TIME, insertTimes, SECONDS_TEXT_LENGTH } from './embedded-time.js';
+import { extractTokens, insertTokens, IS_HEX, MIN_TOKEN_LENGTH } from './tokens.js';
 
 export const EMPTY_METADATA: Labels = Object.freeze([]) as Labels;
 const EMPTY = Buffer.alloc(0);
@@ -52,10 +53,13 @@ export interface EncodedBlock {
 
 /** The columns section of the block being encoded, reused across blocks. */
 const colsWriter = new ByteWriter(64 * 1024);
+/** The embedded-times column, found before the tokens but stored after their splices. */
+const timesWriter = new ByteWriter(16 * 1024);
 
 /**
  * Encodes entries already sorted by time. `lines` holds entry i at `offsets[i]..offsets[i+1]`;
- * it is CONSUMED: its hex tokens are zeroed in place (see tokens.ts).
+ * it is CONSUMED: its embedded times and hex tokens are zeroed in place (see embedded-time.ts,
+ * tokens.ts).
  */
 export function encodeBlock(
   timestamps: BigInt64Array,
@@ -73,9 +77,14 @@ export function encodeBlock(
   for (let i = 0; i < count; i++) cols.uvarint(offsets[i + 1] - offsets[i]);
   const metaBytes = writeMetadata(cols, metadata, count);
   const rawBytes = lines.length + metaBytes;
-  // Splices last: readers that need no line text stop before them.
+  // Times first: their zeros are not hex, so no token swallows the digits of a time.
+  const times = timesWriter;
+  times.reset();
+  const timesCount = extractTimes(lines, offsets, timestamps, count, times);
+  // Splices and times last: readers that need no line text stop before them.
   const { tokens, splices } = extractTokens(lines, offsets, count);
   cols.bytes(splices);
+  if (timesCount > 0) cols.bytes(times.view());
   const text = lines;
 
   const colsRaw = cols.view();
@@ -89,6 +98,7 @@ export function encodeBlock(
   header.uvarint(textPacked.length);
   header.uvarint(tokens.length);
   header.uvarint(tokensPacked.length);
+  header.uvarint(timesCount);
   // One exact allocation; it also copies sections that may still be scratch memory (codec "none").
   const bytes = Buffer.concat([header.view(), colsPacked, textPacked, tokensPacked]);
   return {
@@ -275,6 +285,9 @@ export function decodeBlock(
     const colsRaw = r.uvarint(), colsLen = r.uvarint();
     const textRaw = r.uvarint(), textLen = r.uvarint();
     const tokensRaw = r.uvarint(), tokensLen = r.uvarint();
+    // Format 4 added embedded times.
+    const timesCount = version >= 4 ? r.uvarint() : 0;
+    if (timesCount > count) throw new OutOfBounds('more embedded times than entries');
     // The columns get their own memory: the splice column in them is read when the text is.
     const cols = inflate(codec, r.bytes(colsLen), colsRaw, undefined);
     const text: PackedSection = { packed: r.bytes(textLen), raw: textRaw };
@@ -295,7 +308,7 @@ export function decodeBlock(
       offsets[i + 1] = end;
     }
     if (textRaw !== end) throw new OutOfBounds('line text length mismatch');
-    const block = new DecodedBlock(timestamps, offsets, codec, text, tokens, cols, context);
+    const block = new DecodedBlock(timestamps, offsets, codec, text, tokens, timesCount, cols, context);
     block.readMetadata(c);
     return block;
   } catch (e) {
@@ -311,6 +324,33 @@ interface PackedSection {
 
 function corrupt(e: unknown, context: string): unknown {
   return e instanceof OutOfBounds ? new LokiError('corrupt_data', `${context}: ${e.message}`) : e;
+}
+
+/**
+ * The span `[start, end)` of `needle` that no masked bytes can touch (hex tokens, embedded
+ * times): wherever `needle` is in a line, these bytes are in the text section unchanged, so the
+ * text section alone finds every line that may hold the needle. Undefined when there is none.
+ *
+ * Why it holds: the span starts and ends with a byte that no masked run is made of, so a run
+ * overlapping it would lie strictly inside it; and it holds no run as long as the shortest
+ * masked run of that kind (16 hex digits, a 19-byte time). A needle with a zero byte is
+ * refused: zero is also what a masked byte reads as.
+ */
+export function unmaskedSpan(needle: Buffer, tokens: boolean, times: boolean): [number, number] | undefined {
+  if (!tokens && !times) return [0, needle.length];
+  if (needle.includes(0)) return undefined;
+  const masks = (b: number) => (tokens && IS_HEX[b] === 1) || (times && IN_TIME[b] === 1);
+  let start = 0;
+  let end = needle.length;
+  while (start < end && masks(needle[start])) start++;
+  while (end > start && masks(needle[end - 1])) end--;
+  if (start === end) return undefined;
+  for (let i = start, hex = 0, time = 0; i < end; i++) {
+    hex = IS_HEX[needle[i]] === 1 ? hex + 1 : 0;
+    time = IN_TIME[needle[i]] === 1 ? time + 1 : 0;
+    if ((tokens && hex >= MIN_TOKEN_LENGTH) || (times && time >= SECONDS_TEXT_LENGTH)) return undefined;
+  }
+  return [start, end];
 }
 
 const tokensScratch = new Scratch();
@@ -346,7 +386,9 @@ export class DecodedBlock implements BlockView {
     private readonly codec: Codec,
     private readonly text: PackedSection,
     private readonly tokens: PackedSection,
-    /** The columns section; the splice column is its end, from `splicesStart`. */
+    /** Lines whose time is embedded; when any, that column follows the splices. */
+    private readonly timesCount: number,
+    /** The columns section; the splice (and times) column is its end, from `splicesStart`. */
     private readonly cols: Buffer,
     private readonly context: string,
   ) {
@@ -358,7 +400,7 @@ export class DecodedBlock implements BlockView {
   }
 
   /**
-   * The text section (lines with their hex tokens zeroed), or the lines once decoded: a
+   * The text section (lines with their times and hex tokens zeroed), or the lines once decoded: a
    * search for a needle's unmasked span needs no token section, so a block where that search
    * finds nothing is never fully decoded. Valid until another block's `maskedLines` is read.
    */
@@ -378,11 +420,10 @@ export class DecodedBlock implements BlockView {
   }
 
   unmaskedSpan(needle: Buffer): readonly [number, number] | undefined {
-    // Without tokens nothing is masked.
-    return this.tokens.raw === 0 ? [0, needle.length] : unmaskedSpan(needle);
+    return unmaskedSpan(needle, this.tokens.raw !== 0, this.timesCount !== 0);
   }
 
-  /** Decompresses the text section straight into the line buffer and writes the tokens back. */
+  /** Decompresses the text section straight into the line buffer and writes the times and tokens back. */
   private decodeLines(): Buffer {
     try {
       // A text section still in the shared buffer is copied, not inflated again.
@@ -396,6 +437,7 @@ export class DecodedBlock implements BlockView {
       const tokens = this.tokens.raw === 0 ? EMPTY : inflate(this.codec, this.tokens.packed, this.tokens.raw, tokensScratch);
       const splices = new ByteReader(this.cols, this.splicesStart);
       insertTokens(lines, tokens, splices, this.lineOffsets, this.length);
+      if (this.timesCount > 0) insertTimes(lines, splices, this.lineOffsets, this.timestamps, this.length, this.timesCount);
       if (splices.remaining !== 0) throw new OutOfBounds('trailing bytes after block columns');
       this.decodedLines = lines;
       return lines;

@@ -30,8 +30,8 @@ const BLOCKS_PER_CHUNK_WITHOUT_TARGET = 10;
 const DEFAULT_HEAD_RATIO = 0.25;
 
 export const CHUNK_MAGIC = 0x4c4b4331; // "LKC1"
-export const CHUNK_FORMAT_VERSION = 3;
-/** Format 2 lacks only the time unit of format 3's blocks (see README.md). */
+export const CHUNK_FORMAT_VERSION = 4;
+/** Format 2 lacks the time unit of later blocks, format 3 their embedded times (see README.md). */
 const OLDEST_READABLE_VERSION = 2;
 const HEADER_SIZE = 6; // magic u32, version u8, codec u8
 const TRAILER_SIZE = 16; // index offset u32, block count u32, index crc u32, magic u32

@@ -19,7 +19,7 @@ import { type ByteReader, OutOfBounds, Scratch } from './bytes.js';
 /** Shorter hex runs are mostly words and numbers, which compress fine where they are. */
 export const MIN_TOKEN_LENGTH = 16;
 
-const IS_HEX = new Uint8Array(256);
+export const IS_HEX = new Uint8Array(256);
 for (let c = 0x30; c <= 0x39; c++) IS_HEX[c] = 1; // 0-9
 for (let c = 0x61; c <= 0x66; c++) IS_HEX[c] = 1; // a-f
 
@@ -83,29 +83,6 @@ export function extractTokens(lines: Buffer, offsets: Uint32Array, count: number
     splices[sp++] = 0;
   }
   return { tokens: tokens.subarray(0, tokensLen), splices: splices.subarray(0, sp) };
-}
-
-/**
- * The span `[start, end)` of `needle` that no hex token can touch: wherever `needle` is in a
- * line, these bytes are in the text section unchanged, so the text section alone (tokens
- * still zeroed) finds every line that may hold the needle. Undefined when there is none.
- *
- * Why it holds: the span starts and ends with a non-hex byte, so a token (a maximal hex run)
- * overlapping it would lie strictly inside it, and the span holds no run of MIN_TOKEN_LENGTH
- * hex digits. A needle with a zero byte is refused: zero is also what masks a token byte.
- */
-export function unmaskedSpan(needle: Buffer): [number, number] | undefined {
-  if (needle.includes(0)) return undefined;
-  let start = 0;
-  let end = needle.length;
-  while (start < end && IS_HEX[needle[start]] === 1) start++;
-  while (end > start && IS_HEX[needle[end - 1]] === 1) end--;
-  if (start === end) return undefined;
-  for (let i = start, run = 0; i < end; i++) {
-    run = IS_HEX[needle[i]] === 1 ? run + 1 : 0;
-    if (run >= MIN_TOKEN_LENGTH) return undefined;
-  }
-  return [start, end];
 }
 
 function writeVarint(buf: Buffer, at: number, v: number): number {

@@ -414,7 +414,7 @@ describe('MemChunk corruption', () => {
     // Damage the first block's text section behind checksums that still match, as a bug in
     // the writer would: the columns stay readable, the text does not decompress.
     const header = new ByteReader(b, 6);
-    const sizes = Array.from({ length: 6 }, () => header.uvarint());
+    const sizes = Array.from({ length: 7 }, () => header.uvarint()); // section sizes, then the embedded-time count
     const textStart = header.pos + sizes[1];
     b.fill(0xff, textStart, textStart + Math.min(8, sizes[3]));
     const indexOffset = b.readUInt32BE(b.length - 16);

@@ -1,7 +1,8 @@
 /**
- * The block prefilter on stored blocks, whose hex tokens (trace ids, span ids) are kept apart
- * and zeroed in the text it searches first: every needle must still find exactly the lines
- * that contain it, whether it lies next to a token, overlaps one, or holds one.
+ * The block prefilter on stored blocks, whose hex tokens (trace ids, span ids) and embedded
+ * times (a line's own timestamp as text) are kept apart and zeroed in the text it searches
+ * first: every needle must still find exactly the lines that contain it, whether it lies next
+ * to a masked run, overlaps one, or holds one.
  */
 import { describe, expect, it } from 'vitest';
 import { buildPipeline } from '../../../src/logql/pipeline/index.js';
@@ -82,6 +83,40 @@ describe('block prefilter on stored blocks with hex tokens', () => {
       const line = lines[Math.floor(rand() * lines.length)];
       const at = Math.floor(rand() * line.length);
       const needle = line.slice(at, at + 1 + Math.floor(rand() * 24)) + (rand() < 0.2 ? pick('xyz=') : '');
+      expect(filtered(needle, lines), needle).toEqual(lines.filter((l) => l.includes(needle)));
+    }
+  });
+
+  it('agrees with a plain substring test on lines holding their own time', () => {
+    const rand = rng(11);
+    const pick = (s: string) => s[Math.floor(rand() * s.length)];
+    const lines: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      // storedBlocks gives entry i the time (i + 1) ms: render it as loggers do, or nearly.
+      const own = new Date(i + 1).toISOString();
+      let line = '';
+      while (line.length < 70) {
+        const r = rand();
+        if (r < 0.2) line += own.slice(0, 19 + Math.floor(rand() * 6)).replace('T', rand() < 0.3 ? ' ' : 'T');
+        else if (r < 0.3) line += new Date(Math.floor(rand() * 500)).toISOString(); // another entry's time
+        else if (r < 0.45) for (let k = 16 + Math.floor(rand() * 20); k > 0; k--) line += pick(HEX);
+        else if (r < 0.7) line += pick(' =-:.T"xyz');
+        else line += pick(HEX + 'rox');
+      }
+      lines.push(line);
+    }
+    // Most lines' own time is masked: the searched text lacks its date.
+    const dates = (b: Buffer) => b.toString('latin1').split('1970-01-01').length - 1;
+    const views = storedBlocks(lines).map((s) => s.load());
+    const masked = views.reduce((n, v) => n + dates(Buffer.from(v.maskedLines!)), 0);
+    expect(views.reduce((n, v) => n + dates(v.lines), 0) - masked).toBeGreaterThan(300);
+    for (let n = 0; n < 300; n++) {
+      const line = lines[Math.floor(rand() * lines.length)];
+      const at = Math.floor(rand() * line.length);
+      const needle = line.slice(at, at + 1 + Math.floor(rand() * 30)) + (rand() < 0.2 ? pick('xyz=') : '');
+      expect(filtered(needle, lines), needle).toEqual(lines.filter((l) => l.includes(needle)));
+    }
+    for (const needle of ['1970-01-01T00:00:00.1', '00:00:00.001Z', 'T00:00', 'z 1970-01-01 00', 'x1970']) {
       expect(filtered(needle, lines), needle).toEqual(lines.filter((l) => l.includes(needle)));
     }
   });
