@@ -24,10 +24,14 @@ const T = 0x54;
 const SPACE = 0x20;
 const DOT = 0x2e;
 const ZERO = 0x30;
+const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/** 2^48 and 2^32 split into whole seconds and remaining nanoseconds. */
+const SECONDS_2_48 = 281_474, NANOS_2_48 = 976_710_656;
+const SECONDS_2_32 = 4, NANOS_2_32 = 294_967_296;
 
 /**
  * The text of one entry's time, rebuilt per entry without allocating: the date part only when
- * the day changes, the time of day and fraction digits by arithmetic.
+ * the day changes, the rest by arithmetic on the time's 32-bit halves (no BigInt per entry).
  */
 class TimeText {
   /** `YYYY-MM-DDTHH:MM:SS.fffffffff`; the date part is also `date`, searched for in lines. */
@@ -36,10 +40,26 @@ class TimeText {
   private day = Number.NaN;
   private fractionOf = -1;
 
-  /** Renders the time `ns` (≥ 0); fraction digits wait for `fraction()`. */
-  set(ns: bigint): void {
-    const seconds = Number(ns / NS_PER_SECOND);
-    const fractionNs = Number(ns % NS_PER_SECOND);
+  /**
+   * Renders entry i's time, which must be ≥ 0; fraction digits wait for `fraction()`.
+   * `halves` views `timestamps` as 32-bit words (little-endian machines only).
+   */
+  set(timestamps: BigInt64Array, halves: Uint32Array | undefined, i: number): void {
+    let seconds: number;
+    let fractionNs: number;
+    if (halves) {
+      // ns = hh·2^48 + hl·2^32 + lo, each product split into seconds and nanoseconds so every
+      // intermediate stays below 2^53.
+      const hi = halves[2 * i + 1];
+      const hh = hi >>> 16, hl = hi & 0xffff;
+      const nanos = hh * NANOS_2_48 + hl * NANOS_2_32 + halves[2 * i];
+      fractionNs = nanos % 1_000_000_000;
+      seconds = hh * SECONDS_2_48 + hl * SECONDS_2_32 + (nanos - fractionNs) / 1_000_000_000;
+    } else {
+      const ns = timestamps[i];
+      seconds = Number(ns / NS_PER_SECOND);
+      fractionNs = Number(ns % NS_PER_SECOND);
+    }
     const day = Math.floor(seconds / SECONDS_PER_DAY);
     if (day !== this.day) {
       this.day = day;
@@ -77,54 +97,79 @@ class TimeText {
   }
 }
 
+function halvesOf(timestamps: BigInt64Array, count: number): Uint32Array | undefined {
+  return LITTLE_ENDIAN ? new Uint32Array(timestamps.buffer, timestamps.byteOffset, count * 2) : undefined;
+}
+
+/** Before 1970 (no embedded time is taken there), read without making a BigInt when possible. */
+function isNegative(timestamps: BigInt64Array, halves: Uint32Array | undefined, i: number): boolean {
+  return halves ? halves[2 * i + 1] >= 0x8000_0000 : timestamps[i] < 0n;
+}
+
 const encoderText = new TimeText();
 
 /**
  * Finds each line's own time (see above), zeroes it IN PLACE and writes the column. Returns
  * how many lines had one. `timestamps` holds the entries' times (any order).
  *
- * HOT PATH (every line of every block). The date is searched with `Buffer.indexOf` from the
- * line's start; a hit past the line's end is kept for the lines up to it, so a block without
- * embedded times is scanned once per date, not once per line.
+ * HOT PATH (every line of every block). Lines of a stream mostly hold their time at the same
+ * place, so the previous line's offset is tried first. Otherwise the date is searched with
+ * `Buffer.indexOf` from the line's start; a hit past the line's end is kept for the lines up to
+ * it, so a block without embedded times is scanned once per date, not once per line.
  */
 export function extractTimes(lines: Buffer, offsets: Uint32Array, timestamps: BigInt64Array, count: number, column: ByteWriter): number {
   const tt = encoderText;
+  const halves = halvesOf(timestamps, count);
   let found = 0;
   let searched: Buffer | undefined;
   /** Next occurrence of `searched` at or after the last search's start (Infinity: none). */
   let hit = Number.POSITIVE_INFINITY;
+  /** Offset in its line of the last time found, -1 before any. */
+  let lastOffset = -1;
   for (let i = 0; i < count; i++) {
     const start = offsets[i];
     const end = offsets[i + 1];
-    const ts = timestamps[i];
-    if (ts < 0n || end - start < SECONDS_TEXT_LENGTH) {
+    if (end - start < SECONDS_TEXT_LENGTH || isNegative(timestamps, halves, i)) {
       column.uvarint(0);
       continue;
     }
-    tt.set(ts);
-    if (tt.date !== searched || hit < start) {
-      searched = tt.date;
-      hit = lines.indexOf(searched, start);
-      if (hit < 0) hit = Number.POSITIVE_INFINITY;
+    tt.set(timestamps, halves, i);
+    let at = -1;
+    let digits = -1;
+    if (lastOffset >= 0 && start + lastOffset + SECONDS_TEXT_LENGTH <= end && sameDate(lines, start + lastOffset, tt.text)) {
+      at = start + lastOffset;
+      digits = matchAt(lines, at, end, tt);
     }
-    let written = false;
-    while (hit + SECONDS_TEXT_LENGTH <= end) {
-      const digits = matchAt(lines, hit, end, tt);
-      if (digits >= 0) {
-        const sep = lines[hit + 10] === SPACE ? SPACE_SEPARATOR : 0;
-        column.uvarint(hit - start + 1);
-        column.uvarint(digits | sep);
-        lines.fill(0, hit, hit + textLength(digits));
-        found++;
-        written = true;
-        break;
+    if (digits < 0) {
+      if (tt.date !== searched || hit < start) {
+        searched = tt.date;
+        hit = lines.indexOf(searched, start);
+        if (hit < 0) hit = Number.POSITIVE_INFINITY;
       }
-      hit = lines.indexOf(searched, hit + 1);
-      if (hit < 0) hit = Number.POSITIVE_INFINITY;
+      while (hit + SECONDS_TEXT_LENGTH <= end) {
+        digits = matchAt(lines, hit, end, tt);
+        if (digits >= 0) break;
+        hit = lines.indexOf(searched, hit + 1);
+        if (hit < 0) hit = Number.POSITIVE_INFINITY;
+      }
+      at = hit;
     }
-    if (!written) column.uvarint(0);
+    if (digits < 0) {
+      column.uvarint(0);
+      continue;
+    }
+    column.uvarint(at - start + 1);
+    column.uvarint(digits | (lines[at + 10] === SPACE ? SPACE_SEPARATOR : 0));
+    for (let k = at, e = at + textLength(digits); k < e; k++) lines[k] = 0;
+    lastOffset = at - start;
+    found++;
   }
   return found;
+}
+
+function sameDate(lines: Buffer, at: number, text: Buffer): boolean {
+  for (let k = 0; k < 10; k++) if (lines[at + k] !== text[k]) return false;
+  return true;
 }
 
 function textLength(fractionDigits: number): number {
@@ -159,6 +204,8 @@ export function insertTimes(
   lines: Buffer, column: ByteReader, offsets: Uint32Array, timestamps: BigInt64Array, count: number, expected: number,
 ): void {
   const tt = decoderText;
+  const halves = halvesOf(timestamps, count);
+  const text = tt.text;
   let found = 0;
   for (let i = 0; i < count; i++) {
     const place = column.uvarint();
@@ -168,13 +215,12 @@ export function insertTimes(
     const digits = flags & FRACTION_DIGITS_MASK;
     const at = offsets[i] + place - 1;
     const length = textLength(digits);
-    const ts = timestamps[i];
-    if (flags & ~(FRACTION_DIGITS_MASK | SPACE_SEPARATOR) || digits > 9 || ts < 0n || at + length > offsets[i + 1]) {
+    if (flags & ~(FRACTION_DIGITS_MASK | SPACE_SEPARATOR) || digits > 9 || isNegative(timestamps, halves, i) || at + length > offsets[i + 1]) {
       throw new OutOfBounds('embedded time outside its line');
     }
-    tt.set(ts);
+    tt.set(timestamps, halves, i);
     if (digits > 0) tt.fraction();
-    tt.text.copy(lines, at, 0, length);
+    for (let k = 0; k < length; k++) lines[at + k] = text[k];
     if (flags & SPACE_SEPARATOR) lines[at + 10] = SPACE;
   }
   if (found !== expected) throw new OutOfBounds('embedded time count mismatch');

@@ -80,6 +80,20 @@ describe('embedded times', () => {
     expect(buf.equals(original)).toBe(true);
   });
 
+  it('renders times from 1970 to the end of int64 nanoseconds (2262)', () => {
+    const timestamps = BigInt64Array.of(0n, 1n, 999_999_999n, 1_000_000_000n, 86_399_999_999_999n, 4_294_967_296n * 1_000_000_007n,
+      9_223_372_036_854_775_807n);
+    const lines = Array.from(timestamps, (ts) => `t=${render(ts, 9)}Z`);
+    const { buf, offsets } = lineBuffer(lines);
+    const original = Buffer.from(buf);
+    const column = new ByteWriter();
+    expect(extractTimes(buf, offsets, timestamps, timestamps.length, column)).toBe(timestamps.length);
+    expect(buf.toString('latin1')).toBe(lines.map((l) => `t=${'\0'.repeat(29)}Z`).join(''));
+    insertTimes(buf, new ByteReader(Buffer.from(column.view())), offsets, timestamps, timestamps.length, timestamps.length);
+    expect(buf.equals(original)).toBe(true);
+    expect(lines[6]).toBe('t=2262-04-11T23:47:16.854775807Z');
+  });
+
   it('takes no time from lines of entries before 1970 or shorter than a time', () => {
     const timestamps = BigInt64Array.of(-1_000_000_000n, 5n);
     const lines = [`at ${render(-1_000_000_000n, 0)}`, '1970-01-01'];
