@@ -28,6 +28,7 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 /** 2^48 and 2^32 split into whole seconds and remaining nanoseconds. */
 const SECONDS_2_48 = 281_474, NANOS_2_48 = 976_710_656;
 const SECONDS_2_32 = 4, NANOS_2_32 = 294_967_296;
+const POWERS_OF_TEN = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000, 1_000_000_000];
 
 /**
  * The text of one entry's time, rebuilt per entry without allocating: the date part only when
@@ -38,10 +39,11 @@ class TimeText {
   readonly text = Buffer.alloc(SECONDS_TEXT_LENGTH + 10);
   date = this.text.subarray(0, 10);
   private day = Number.NaN;
+  private seconds = Number.NaN;
   private fractionOf = -1;
 
   /**
-   * Renders entry i's time, which must be ≥ 0; fraction digits wait for `fraction()`.
+   * Renders entry i's time, which must be ≥ 0; fraction digits wait for `fraction(n)`.
    * `halves` views `timestamps` as 32-bit words (little-endian machines only).
    */
   set(timestamps: BigInt64Array, halves: Uint32Array | undefined, i: number): void {
@@ -53,13 +55,18 @@ class TimeText {
       const hi = halves[2 * i + 1];
       const hh = hi >>> 16, hl = hi & 0xffff;
       const nanos = hh * NANOS_2_48 + hl * NANOS_2_32 + halves[2 * i];
-      fractionNs = nanos % 1_000_000_000;
-      seconds = hh * SECONDS_2_48 + hl * SECONDS_2_32 + (nanos - fractionNs) / 1_000_000_000;
+      const carried = Math.floor(nanos / 1_000_000_000);
+      fractionNs = nanos - carried * 1_000_000_000;
+      seconds = hh * SECONDS_2_48 + hl * SECONDS_2_32 + carried;
     } else {
       const ns = timestamps[i];
       seconds = Number(ns / NS_PER_SECOND);
       fractionNs = Number(ns % NS_PER_SECOND);
     }
+    this.fractionOf = fractionNs;
+    // Sorted entries often share their second: its text is already there.
+    if (seconds === this.seconds) return;
+    this.seconds = seconds;
     const day = Math.floor(seconds / SECONDS_PER_DAY);
     if (day !== this.day) {
       this.day = day;
@@ -83,17 +90,22 @@ class TimeText {
     t[17] = ZERO + Math.floor(s / 10);
     t[18] = ZERO + (s % 10);
     t[19] = DOT;
-    this.fractionOf = fractionNs;
   }
 
-  /** Writes the nine fraction digits of the last `set` into `text[20..29]`. */
-  fraction(): void {
-    let f = this.fractionOf;
-    for (let k = 28; k >= 20; k--) {
-      const q = Math.floor(f / 10);
+  /** Writes the first `digits` (1–9) fraction digits of the last `set` into `text[20..]`. */
+  fraction(digits: number): void {
+    // Fractions are below 10^9 < 2^31: integer arithmetic.
+    let f = (this.fractionOf / POWERS_OF_TEN[9 - digits]) | 0;
+    for (let k = 19 + digits; k >= 20; k--) {
+      const q = (f / 10) | 0;
       this.text[k] = ZERO + (f - q * 10);
       f = q;
     }
+  }
+
+  /** Fraction digit k (0–8) of the last `set`. */
+  fractionDigit(k: number): number {
+    return ZERO + (((this.fractionOf / POWERS_OF_TEN[8 - k]) | 0) % 10);
   }
 }
 
@@ -186,10 +198,9 @@ function matchAt(lines: Buffer, at: number, end: number, tt: TimeText): number {
   const t = tt.text;
   for (let k = 11; k < SECONDS_TEXT_LENGTH; k++) if (lines[at + k] !== t[k]) return -1;
   if (at + SECONDS_TEXT_LENGTH + 1 >= end || lines[at + SECONDS_TEXT_LENGTH] !== DOT) return 0;
-  tt.fraction();
   let digits = 0;
   const from = at + SECONDS_TEXT_LENGTH + 1;
-  while (digits < 9 && from + digits < end && lines[from + digits] === t[20 + digits]) digits++;
+  while (digits < 9 && from + digits < end && lines[from + digits] === tt.fractionDigit(digits)) digits++;
   return digits;
 }
 
@@ -207,11 +218,27 @@ export function insertTimes(
   const halves = halvesOf(timestamps, count);
   const text = tt.text;
   let found = 0;
+  const bytes = column.buf;
   for (let i = 0; i < count; i++) {
-    const place = column.uvarint();
+    // Both varints are nearly always one byte: read those inline.
+    const p = column.pos;
+    let place: number;
+    if (p < column.end && bytes[p] < 0x80) {
+      place = bytes[p];
+      column.pos = p + 1;
+    } else {
+      place = column.uvarint();
+    }
     if (place === 0) continue;
     found++;
-    const flags = column.uvarint();
+    const q = column.pos;
+    let flags: number;
+    if (q < column.end && bytes[q] < 0x80) {
+      flags = bytes[q];
+      column.pos = q + 1;
+    } else {
+      flags = column.uvarint();
+    }
     const digits = flags & FRACTION_DIGITS_MASK;
     const at = offsets[i] + place - 1;
     const length = textLength(digits);
@@ -219,7 +246,7 @@ export function insertTimes(
       throw new OutOfBounds('embedded time outside its line');
     }
     tt.set(timestamps, halves, i);
-    if (digits > 0) tt.fraction();
+    if (digits > 0) tt.fraction(digits);
     for (let k = 0; k < length; k++) lines[at + k] = text[k];
     if (flags & SPACE_SEPARATOR) lines[at + 10] = SPACE;
   }
