@@ -220,25 +220,10 @@ export function insertTimes(
   let found = 0;
   const bytes = column.buf;
   for (let i = 0; i < count; i++) {
-    // Both varints are nearly always one byte: read those inline.
-    const p = column.pos;
-    let place: number;
-    if (p < column.end && bytes[p] < 0x80) {
-      place = bytes[p];
-      column.pos = p + 1;
-    } else {
-      place = column.uvarint();
-    }
+    const place = oneByteFirst(column, bytes);
     if (place === 0) continue;
     found++;
-    const q = column.pos;
-    let flags: number;
-    if (q < column.end && bytes[q] < 0x80) {
-      flags = bytes[q];
-      column.pos = q + 1;
-    } else {
-      flags = column.uvarint();
-    }
+    const flags = oneByteFirst(column, bytes);
     const digits = flags & FRACTION_DIGITS_MASK;
     const at = offsets[i] + place - 1;
     const length = textLength(digits);
@@ -251,6 +236,16 @@ export function insertTimes(
     if (flags & SPACE_SEPARATOR) lines[at + 10] = SPACE;
   }
   if (found !== expected) throw new OutOfBounds('embedded time count mismatch');
+}
+
+/** A varint, read inline when it is one byte long: the column's varints nearly always are. */
+function oneByteFirst(column: ByteReader, bytes: Buffer): number {
+  const p = column.pos;
+  if (p < column.end && bytes[p] < 0x80) {
+    column.pos = p + 1;
+    return bytes[p];
+  }
+  return column.uvarint();
 }
 
 /** The bytes an embedded time is made of: digits, `-`, `:`, `T`, space, `.`. */
