@@ -10,8 +10,11 @@ import { promisify } from 'node:util';
 import { LokiError } from '../core/index.js';
 
 export interface ObjectStore {
-  /** Stores `data` under `key`, replacing any previous object; durable when it resolves. */
-  put(key: string, data: Buffer): Promise<void>;
+  /**
+   * Stores `data` under `key`, replacing any previous object; durable when it resolves. Given
+   * parts, the object is their bytes back to back, written without joining them in memory first.
+   */
+  put(key: string, data: Buffer | readonly Buffer[]): Promise<void>;
   /** The object's bytes; a `not_found` LokiError when there is none. */
   get(key: string): Promise<Buffer>;
   /**
@@ -104,13 +107,18 @@ export class FsObjectStore implements ObjectStore {
     return this.tmpReady;
   }
 
-  async put(key: string, data: Buffer): Promise<void> {
+  async put(key: string, data: Buffer | readonly Buffer[]): Promise<void> {
     const target = this.pathOf(key);
+    const parts = Buffer.isBuffer(data) ? [data] : data;
+    let size = 0;
+    for (const p of parts) size += p.length;
     await this.prepareTmp();
     const tmp = path.join(this.root, TMP_DIR, randomBytes(12).toString('hex'));
     const fh = await fsp.open(tmp, 'wx');
     try {
-      await fh.writeFile(data);
+      // One gathered write: libuv repeats it until every part is written, or fails.
+      const { bytesWritten } = await fh.writev(parts as Buffer[]);
+      if (bytesWritten !== size) throw new Error(`short write of object ${key}: ${bytesWritten} of ${size} bytes`);
       await fh.sync();
     } finally {
       await fh.close();

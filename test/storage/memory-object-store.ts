@@ -17,9 +17,9 @@ export class MemoryObjectStore implements ObjectStore {
     return data;
   }
 
-  async put(key: string, data: Buffer): Promise<void> {
+  async put(key: string, data: Buffer | readonly Buffer[]): Promise<void> {
     checkObjectKey(key);
-    this.objects.set(key, Buffer.from(data));
+    this.objects.set(key, Buffer.isBuffer(data) ? Buffer.from(data) : Buffer.concat(data));
   }
 
   async get(key: string): Promise<Buffer> {

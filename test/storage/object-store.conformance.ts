@@ -35,6 +35,22 @@ export function objectStoreConformance(name: string, open: () => Promise<StoreUn
       expect((await s.get('empty')).length).toBe(0);
     });
 
+    it('stores parts as one object, their bytes back to back', async () => {
+      const s = await store();
+      const data = Buffer.from(Array.from({ length: 150_000 }, (_, i) => (i * 7) & 0xff));
+      const parts = [data.subarray(0, 6), data.subarray(6, 6), data.subarray(6, 70_006), data.subarray(70_006)];
+      await s.put('t/s/parts', parts);
+      expect((await s.get('t/s/parts')).equals(data)).toBe(true);
+      expect((await s.getRange('t/s/parts', 69_990, 40)).equals(data.subarray(69_990, 70_030))).toBe(true);
+      // Parts are not retained: changing them afterwards changes nothing stored.
+      parts[2].fill(0);
+      expect((await s.get('t/s/parts')).equals(Buffer.from(Array.from({ length: 150_000 }, (_, i) => (i * 7) & 0xff)))).toBe(true);
+      await s.put('t/s/none', []);
+      expect((await s.get('t/s/none')).length).toBe(0);
+      await s.put('t/s/parts', [Buffer.from('re'), Buffer.from('placed')]);
+      expect((await s.get('t/s/parts')).toString()).toBe('replaced');
+    });
+
     it('returns byte ranges, cut short where the object ends', async () => {
       const s = await store();
       const data = Buffer.from(Array.from({ length: 70_000 }, (_, i) => (i * 31) & 0xff));
