@@ -36,6 +36,12 @@ export interface BlockView {
    */
   readonly maskedLines?: Buffer;
   /**
+   * Present alongside `maskedLines`: `lines`, possibly in that same reused memory, for a search
+   * that reads every line once and keeps nothing; valid until another block's `maskedLines` or
+   * `scanLines` is read.
+   */
+  readonly scanLines?: Buffer;
+  /**
    * The part `[start, end)` of `needle` found unchanged in `maskedLines` wherever the needle
    * is in a line; undefined when no part is.
    */
@@ -362,6 +368,8 @@ const tokensScratch = new Scratch();
  */
 const textScratch = new Scratch();
 let textScratchOwner: DecodedBlock | undefined;
+/** Whether the owner's text in the shared buffer has its tokens and times written back (`scanLines`). */
+let textScratchRestored = false;
 
 function inflate(codec: Codec, packed: Buffer, rawSize: number, scratch: Scratch | undefined): Buffer {
   try {
@@ -411,12 +419,34 @@ export class DecodedBlock implements BlockView {
         textScratchOwner = undefined;
         const section = inflate(this.codec, this.text.packed, this.text.raw, textScratch);
         textScratchOwner = this;
+        textScratchRestored = false;
         return section;
       }
       return textScratch.get(this.text.raw).subarray(0, this.text.raw);
     } catch (e) {
       throw corrupt(e, this.context);
     }
+  }
+
+  /**
+   * The lines, like `lines`, but possibly in the buffer `maskedLines` shares: for a search that
+   * reads every line once and keeps nothing (most blocks a filter reads have no hit, and a new
+   * block-sized buffer each cost the search its GC). Valid until another block's
+   * `maskedLines` or `scanLines` is read.
+   */
+  get scanLines(): Buffer {
+    if (this.decodedLines) return this.decodedLines;
+    const text = this.maskedLines;
+    if (!textScratchRestored) {
+      try {
+        this.restore(text);
+      } catch (e) {
+        textScratchOwner = undefined; // half restored: never hand it out again
+        throw e;
+      }
+      textScratchRestored = true;
+    }
+    return text;
   }
 
   unmaskedSpan(needle: Buffer): readonly [number, number] | undefined {
@@ -431,16 +461,26 @@ export class DecodedBlock implements BlockView {
       if (textScratchOwner === this) {
         lines = Buffer.allocUnsafe(this.text.raw);
         textScratch.get(this.text.raw).copy(lines, 0, 0, this.text.raw);
+        if (!textScratchRestored) this.restore(lines);
       } else {
         lines = inflate(this.codec, this.text.packed, this.text.raw, undefined);
+        this.restore(lines);
       }
-      const tokens = this.tokens.raw === 0 ? EMPTY : inflate(this.codec, this.tokens.packed, this.tokens.raw, tokensScratch);
-      const splices = new ByteReader(this.cols, this.splicesStart);
-      insertTokens(lines, tokens, splices, this.lineOffsets, this.length);
-      if (this.timesCount > 0) insertTimes(lines, splices, this.lineOffsets, this.timestamps, this.length, this.timesCount);
-      if (splices.remaining !== 0) throw new OutOfBounds('trailing bytes after block columns');
       this.decodedLines = lines;
       return lines;
+    } catch (e) {
+      throw corrupt(e, this.context);
+    }
+  }
+
+  /** Writes the tokens and times back into `text`, this block's text section. */
+  private restore(text: Buffer): void {
+    try {
+      const tokens = this.tokens.raw === 0 ? EMPTY : inflate(this.codec, this.tokens.packed, this.tokens.raw, tokensScratch);
+      const splices = new ByteReader(this.cols, this.splicesStart);
+      insertTokens(text, tokens, splices, this.lineOffsets, this.length);
+      if (this.timesCount > 0) insertTimes(text, splices, this.lineOffsets, this.timestamps, this.length, this.timesCount);
+      if (splices.remaining !== 0) throw new OutOfBounds('trailing bytes after block columns');
     } catch (e) {
       throw corrupt(e, this.context);
     }

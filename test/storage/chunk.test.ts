@@ -252,6 +252,21 @@ describe('MemChunk', () => {
     const expectedLines = rows.slice(0, views[0].length).map((r) => r.line);
     expect(Array.from({ length: views[0].length }, (_, i) => views[0].line(i)).sort()).toEqual([...expectedLines].sort());
     expect(views[0].maskedLines).toBe(views[0].lines); // decoded: the full lines serve searches too
+    // scanLines: the full lines, in the shared buffer until another block takes it.
+    const full = blocks().map((s) => Buffer.from(s.load().lines));
+    const scans = blocks().map((s) => s.load());
+    for (const order of [[1, 2, 1], [2, 1, 1, 2]]) {
+      for (const i of order) {
+        void scans[i].maskedLines; // masked first, then restored in place
+        expect(Buffer.compare(scans[i].scanLines!, full[i])).toBe(0);
+        expect(Buffer.compare(scans[i].scanLines!, full[i])).toBe(0);
+      }
+    }
+    void scans[1].scanLines;
+    void scans[2].maskedLines; // takes the buffer back to masked text
+    expect(Buffer.compare(scans[1].lines, full[1])).toBe(0);
+    expect(Buffer.compare(scans[2].lines, full[2])).toBe(0);
+    expect(scans[2].scanLines).toBe(scans[2].lines);
     expect(views[0].unmaskedSpan!(Buffer.from('x=0123456789abcdef0123'))).toEqual([0, 2]);
     expect(views[0].unmaskedSpan!(Buffer.from('abc'))).toBeUndefined();
   });

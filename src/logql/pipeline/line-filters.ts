@@ -117,6 +117,8 @@ export interface BlockLines {
   readonly lineOffsets: Uint32Array;
   /** `lines` with some bytes zeroed, cheaper to get; see storage's `BlockView`. */
   readonly maskedLines?: Buffer;
+  /** `lines` in reused memory, for one search right away; see storage's `BlockView`. */
+  readonly scanLines?: Buffer;
   /** The part of `needle` that `maskedLines` holds unchanged wherever the needle is in a line. */
   unmaskedSpan?(needle: Buffer): readonly [number, number] | undefined;
 }
@@ -227,7 +229,7 @@ function markContaining(block: BlockLines, lines: Buffer | string, needle: Buffe
 function markNeedle(block: BlockLines, needle: Buffer, hits: Uint8Array): void {
   const span = needle.length > 0 ? block.unmaskedSpan?.(needle) : undefined;
   if (span === undefined) {
-    markContaining(block, block.lines, needle, hits);
+    markContaining(block, block.scanLines ?? block.lines, needle, hits);
     return;
   }
   const masked = block.maskedLines!;
@@ -260,7 +262,7 @@ function markNeedle(block: BlockLines, needle: Buffer, hits: Uint8Array): void {
     from = pos + 1;
   }
   if (undecided === undefined) return;
-  const lines = block.lines;
+  const lines = block.scanLines ?? block.lines;
   for (const k of undecided) {
     if (hits[k] === 1) continue;
     const at = lines.indexOf(needle, lineOffsets[k]);
@@ -308,7 +310,8 @@ function equalsFolded(lines: Buffer, at: number, needle: Buffer): boolean {
  * anchor in the raw bytes and checks the rest of the needle around it.
  */
 function markContainingFolded(block: BlockLines, needle: Buffer, anchorAt: number, anchorLen: number, hits: Uint8Array): void {
-  const { lines, lineOffsets, length } = block;
+  const { lineOffsets, length } = block;
+  const lines = block.scanLines ?? block.lines;
   const anchor = needle.subarray(anchorAt, anchorAt + anchorLen);
   const end = lineOffsets[length];
   let from = lineOffsets[0] + anchorAt;
@@ -348,7 +351,7 @@ export function buildBlockFilter(leading: readonly LineFilterStage[]): BlockFilt
           if (anchor) {
             markContainingFolded(block, needle, anchor[0], anchor[1], hits);
           } else {
-            lowered ??= loweredLatin1(block.lines);
+            lowered ??= loweredLatin1(block.scanLines ?? block.lines);
             markContaining(block, lowered, needle.toString('latin1'), hits);
           }
         }
