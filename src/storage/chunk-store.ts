@@ -142,18 +142,24 @@ export class ChunkStore {
   async putChunk(tenant: string, labels: Labels, chunk: MemChunk, opts: { walEntryNo?: number } = {}): Promise<ChunkRef> {
     checkTenant(tenant);
     if (chunk.entryCount === 0) throw new Error('refusing to store an empty chunk');
-    const bytes = chunk.encode();
-    const checksum = crc32(bytes);
+    // In parts: a flush copies no block into a chunk-sized buffer.
+    const parts = chunk.encodeParts();
+    let checksum = 0;
+    let size = 0;
+    for (const p of parts) {
+      checksum = crc32(p, checksum);
+      size += p.length;
+    }
     const seriesId = await this.index.seriesIdOf(tenant, labels);
     const key = chunkObjectKey(tenant, seriesId, chunk.minTime, chunk.maxTime, checksum);
-    await this.objects.put(key, bytes);
+    await this.objects.put(key, parts);
     const ref: ChunkRef = {
       tenant,
       seriesId,
       key,
       from: chunk.minTime,
       through: chunk.maxTime,
-      size: bytes.length,
+      size,
       entries: chunk.entryCount,
       checksum,
       uncompressedBytes: chunk.uncompressedSize(),

@@ -274,37 +274,48 @@ export class MemChunk {
     return this.headOrder;
   }
 
-  /** Cuts the head and returns the chunk's bytes. */
+  /** Cuts the head and returns the chunk's bytes (kept: the blocks then point into them). */
   encode(): Buffer {
-    this.cut();
+    const parts = this.encodeParts();
     if (this.encoded) return this.encoded;
-    if (this.name !== undefined) throw new Error(`chunk ${this.name} was read in parts and cannot be encoded`);
-    const size = HEADER_SIZE + this.compressedBlockBytes + this.blocks.length * BLOCK_RECORD_SIZE + TRAILER_SIZE;
-    const out = Buffer.allocUnsafe(size);
-    out.writeUInt32BE(CHUNK_MAGIC, 0);
-    out[4] = CHUNK_FORMAT_VERSION;
-    out[5] = this.codec.id;
-    for (const b of this.blocks) b.bytes!.copy(out, b.offset);
-    const indexOffset = HEADER_SIZE + this.compressedBlockBytes;
-    let at = indexOffset;
-    for (const b of this.blocks) {
-      at = out.writeBigInt64BE(b.minTs, at);
-      at = out.writeBigInt64BE(b.maxTs, at);
-      at = out.writeUInt32BE(b.entries, at);
-      at = out.writeUInt32BE(b.offset, at);
-      at = out.writeUInt32BE(b.length, at);
-      at = out.writeUInt32BE(b.rawBytes, at);
-      at = out.writeUInt32BE(b.crc, at);
-    }
-    const indexCrc = crc32(out.subarray(indexOffset, at), crc32(out.subarray(0, HEADER_SIZE)));
-    at = out.writeUInt32BE(indexOffset, at);
-    at = out.writeUInt32BE(this.blocks.length, at);
-    at = out.writeUInt32BE(indexCrc, at);
-    out.writeUInt32BE(CHUNK_MAGIC, at);
+    const out = Buffer.concat(parts);
     // Blocks now point into the encoded bytes, so the chunk does not hold its data twice.
     for (const b of this.blocks) b.bytes = out.subarray(b.offset, b.offset + b.length);
     this.encoded = out;
-    return this.encoded;
+    return out;
+  }
+
+  /**
+   * Cuts the head and returns the chunk's bytes as parts to be written back to back: the
+   * header, each block, then the block index and trailer. Storing them this way copies no block
+   * (`encode` makes one chunk-sized copy).
+   */
+  encodeParts(): Buffer[] {
+    this.cut();
+    if (this.encoded) return [this.encoded];
+    if (this.name !== undefined) throw new Error(`chunk ${this.name} was read in parts and cannot be encoded`);
+    const header = Buffer.allocUnsafe(HEADER_SIZE);
+    header.writeUInt32BE(CHUNK_MAGIC, 0);
+    header[4] = CHUNK_FORMAT_VERSION;
+    header[5] = this.codec.id;
+    const indexSize = this.blocks.length * BLOCK_RECORD_SIZE;
+    const tail = Buffer.allocUnsafe(indexSize + TRAILER_SIZE);
+    let at = 0;
+    for (const b of this.blocks) {
+      at = tail.writeBigInt64BE(b.minTs, at);
+      at = tail.writeBigInt64BE(b.maxTs, at);
+      at = tail.writeUInt32BE(b.entries, at);
+      at = tail.writeUInt32BE(b.offset, at);
+      at = tail.writeUInt32BE(b.length, at);
+      at = tail.writeUInt32BE(b.rawBytes, at);
+      at = tail.writeUInt32BE(b.crc, at);
+    }
+    const indexCrc = crc32(tail.subarray(0, indexSize), crc32(header));
+    at = tail.writeUInt32BE(HEADER_SIZE + this.compressedBlockBytes, at);
+    at = tail.writeUInt32BE(this.blocks.length, at);
+    at = tail.writeUInt32BE(indexCrc, at);
+    tail.writeUInt32BE(CHUNK_MAGIC, at);
+    return [header, ...this.blocks.map((b) => b.bytes!), tail];
   }
 
   /**
