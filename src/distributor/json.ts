@@ -7,6 +7,7 @@
  */
 import { LokiError, goQuote, parseNanosString, parseRFC3339, type LabelPair, type Nanos } from '../core/index.js';
 import type { StreamCollector } from './streams.js';
+import { DecodedEntry } from './types.js';
 
 // jsonparser's error texts (the first is what Loki says for a non-string timestamp or line).
 const NOT_A_STRING = "Value is string, but can't find closing '\"' symbol";
@@ -63,7 +64,7 @@ function decodeStream(s: Record<string, unknown>, collector: StreamCollector): v
       line = v[1];
     }
     if (v.length > 2) metadata = metadataOf(v[2]);
-    entries.push({ ts, line, metadata });
+    entries.push(new DecodedEntry(ts, line, metadata));
   }
 }
 
@@ -120,7 +121,7 @@ function decodeLegacyStream(s: Record<string, unknown>, collector: StreamCollect
     const metadata = e.structuredMetadata === undefined || e.structuredMetadata === null
       ? NO_METADATA
       : metadataOf(e.structuredMetadata);
-    entries.push({ ts: rfc3339Of(e.ts), line, metadata });
+    entries.push(new DecodedEntry(rfc3339Of(e.ts), line, metadata));
   }
 }
 

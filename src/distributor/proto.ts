@@ -8,7 +8,7 @@
 import protobuf from 'protobufjs';
 import { LokiError, NS_PER_SECOND, type LabelPair, type Nanos } from '../core/index.js';
 import type { StreamCollector } from './streams.js';
-import type { PushEntry } from './types.js';
+import { DecodedEntry, type PushEntry } from './types.js';
 
 export const PUSH_PROTO = `
 syntax = "proto3";
@@ -83,6 +83,14 @@ interface Utf8Slicer {
   utf8Slice(start: number, end: number): string;
 }
 
+/** A decoded `StreamAdapter`: its label string and entries. */
+class StreamAdapter {
+  constructor(
+    readonly labels: string,
+    readonly entries: PushEntry[],
+  ) {}
+}
+
 /**
  * Reads the push protobuf the way Loki's Go code does (pkg/push: the generated `PushRequest`,
  * the hand-written `Stream`/`Entry`/`LabelAdapter` and gogo's `Timestamp` unmarshalers): any
@@ -103,8 +111,8 @@ class PushReader {
   }
 
   /** `PushRequest`: (labels, entries) of each stream, in order. */
-  request(): { labels: string; entries: PushEntry[] }[] {
-    const streams: { labels: string; entries: PushEntry[] }[] = [];
+  request(): StreamAdapter[] {
+    const streams: StreamAdapter[] = [];
     const end = this.buf.length;
     while (this.pos < end) {
       const start = this.pos;
@@ -117,9 +125,9 @@ class PushReader {
   }
 
   /** `StreamAdapter` ending at `end`. */
-  private stream(end: number): { labels: string; entries: PushEntry[] } {
+  private stream(end: number): StreamAdapter {
     let labels = '';
-    const entries: PushEntry[] = [];
+    const entries: PushEntry[] = Array.of(); // not a literal: see DecodedEntry
     while (this.pos < end) {
       const start = this.pos;
       const key = this.key(end, 'StreamAdapter');
@@ -136,7 +144,7 @@ class PushReader {
         this.other(key, start, end, { 1: 'StructuredMetadata', 2: 'Entries', 3: 'Hash' });
       }
     }
-    return { labels, entries };
+    return new StreamAdapter(labels, entries);
   }
 
   /** `EntryAdapter` ending at `end`. */
@@ -161,7 +169,7 @@ class PushReader {
         this.other(key, start, end, { 1: 'Timestamp', 2: 'Line', 3: 'StructuredMetadata', 4: 'Parsed' });
       }
     }
-    return { ts, line, metadata: metadata ?? NO_METADATA };
+    return new DecodedEntry(ts, line, metadata ?? NO_METADATA);
   }
 
   /** `LabelPairAdapter` ending at `end`. */

@@ -8,7 +8,7 @@ import {
   LokiError, canonicalLabels, getLabel, normalizeLabels, parseLabelString, type LabelPair,
 } from '../core/index.js';
 import { humanizeBytes } from './messages.js';
-import type { PushStream } from './types.js';
+import { DecodedStream, type PushStream } from './types.js';
 
 export const SERVICE_NAME_LABEL = 'service_name';
 export const UNKNOWN_SERVICE = 'unknown_service';
@@ -41,7 +41,7 @@ export class StreamCollector {
     const key = canonicalLabels(labels);
     let stream = this.byKey.get(key);
     if (!stream) {
-      stream = { labels, key, entries: [] };
+      stream = new DecodedStream(labels, key);
       this.byKey.set(key, stream);
       this.streams.push(stream);
     }

@@ -18,6 +18,34 @@ export interface PushStream {
   entries: PushEntry[];
 }
 
+/*
+ * What is made per pushed entry or stream comes from a constructor, and arrays of entries from
+ * `Array.of()`, not from literals: V8 counts, per literal in the code, how many of its objects
+ * survive young-generation GCs, and past 85% allocates that literal's objects in the old
+ * generation from then on ("pretenuring"). The first pushes, decoded while the young
+ * generation is still small, sometimes flipped the protobuf decoder's entry literal that way
+ * for good; every later push's entries and lines then stayed reachable until a full GC and
+ * were promoted: on the 2M-line ingest bench about one run in five promoted ~620 MB instead
+ * of ~70 MB, spent twice the time in young GCs and peaked 50-70 MB higher. Objects made by
+ * `new` and arrays from `Array.of()` are never pretenured (checked with %InYoungGeneration).
+ */
+
+export class DecodedEntry implements PushEntry {
+  constructor(
+    public ts: Nanos,
+    public line: string,
+    public metadata: Labels,
+  ) {}
+}
+
+export class DecodedStream implements PushStream {
+  constructor(
+    public labels: Labels,
+    public key: string,
+    public entries: PushEntry[] = Array.of(),
+  ) {}
+}
+
 export interface PushRequest {
   /** One per distinct key, in order of first appearance; same-key streams are merged. */
   streams: PushStream[];

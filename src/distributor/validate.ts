@@ -11,7 +11,7 @@ import {
 import { streamLevel, withDetectedLevel } from './levels.js';
 import * as msg from './messages.js';
 import { SERVICE_NAME_LABEL } from './streams.js';
-import type { DiscardedCount, PushEntry, PushRequest, PushStream, ValidatedPush } from './types.js';
+import { DecodedStream, type DiscardedCount, type PushEntry, type PushRequest, type PushStream, type ValidatedPush } from './types.js';
 
 /** Reasons as Loki's `loki_discarded_samples_total{reason}` names them. */
 export const DISCARD_REASONS = {
@@ -118,7 +118,7 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
       if (kept) kept.push(e);
     }
     const entries = kept ?? stream.entries;
-    if (entries.length > 0) result.streams.push(entries === stream.entries ? stream : { labels: stream.labels, key, entries });
+    if (entries.length > 0) result.streams.push(entries === stream.entries ? stream : new DecodedStream(stream.labels, key, entries));
   }
   result.discarded = [...discarded.values()];
   return result;

@@ -12,7 +12,7 @@ import {
 } from '../core/index.js';
 import { type BlockFilter, type ChunkStore, MemChunk } from '../storage/index.js';
 import { type IngesterConfig } from './config.js';
-import { Wal, type WalEntry, type WalRecord, type WalStream } from './wal.js';
+import { Wal, type WalRecord, type WalStream } from './wal.js';
 
 export interface IngestEntry {
   ts: Nanos;
@@ -106,6 +106,21 @@ export interface MemoryChunkSpan {
 export interface MemoryStreamChunks {
   labels: Labels;
   chunks: MemoryChunkSpan[];
+}
+
+/**
+ * One stream's entries accepted by a push, as the WAL record and the append listeners take
+ * them. A class, and its array from `Array.of()`, rather than literals, so that V8 never
+ * allocates them in the old generation, where they would keep the push's entries from young
+ * GCs (see the distributor's `DecodedEntry`).
+ */
+class AcceptedEntries implements WalStream, AppendedStream {
+  readonly entries: IngestEntry[] = Array.of();
+
+  constructor(
+    readonly labels: Labels,
+    readonly key: string,
+  ) {}
 }
 
 /** A push applied to memory: its outcome, and (when it accepted entries) the WAL write to wait for. */
@@ -242,7 +257,7 @@ export class Ingester {
         tenant.streams.set(input.key, stream);
       }
       stream.rate ??= new TokenBucket(limits.perStreamRateBytes, limits.perStreamBurstBytes, nowMs);
-      const accepted: WalEntry[] = [];
+      const accepted = new AcceptedEntries(stream.labels, stream.key);
       let failures: EntryFailure[] | undefined;
       for (const e of input.entries) {
         if (stream.highestTs >= 0n && e.ts < stream.highestTs - windowNs) {
@@ -256,13 +271,13 @@ export class Ingester {
           continue;
         }
         this.appendToStream(stream, e, this.nextEntryNo++, segment, nowMs);
-        accepted.push(e);
+        accepted.entries.push(e);
       }
       if (failures) result.streams.push({ key: stream.key, total: input.entries.length, failures });
-      if (accepted.length) {
-        walStreams.push({ key: stream.key, entries: accepted });
-        appended?.push({ labels: stream.labels, key: stream.key, entries: accepted });
-        result.accepted += accepted.length;
+      if (accepted.entries.length) {
+        walStreams.push(accepted);
+        appended?.push(accepted);
+        result.accepted += accepted.entries.length;
       }
       if (stream.chunks.length === 0) tenant.streams.delete(stream.key);
     }
