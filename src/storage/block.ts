@@ -61,6 +61,8 @@ export interface EncodedBlock {
 const colsWriter = new ByteWriter(64 * 1024);
 /** The embedded-times column, found before the tokens but stored after their splices. */
 const timesWriter = new ByteWriter(16 * 1024);
+/** Compressed sections of the block being encoded (a fresh compressBound-sized copy each was ~15 MB of peak RSS). */
+const packScratch = [new Scratch(), new Scratch(), new Scratch()];
 
 /**
  * Encodes entries already sorted by time. `lines` holds entry i at `offsets[i]..offsets[i+1]`;
@@ -94,9 +96,10 @@ export function encodeBlock(
   const text = lines;
 
   const colsRaw = cols.view();
-  const colsPacked = codec.compress(colsRaw);
-  const textPacked = codec.compress(text);
-  const tokensPacked = tokens.length ? codec.compress(tokens) : tokens;
+  // Each section into reused memory of its own: the concat below copies all three at once.
+  const colsPacked = codec.compress(colsRaw, packScratch[0]);
+  const textPacked = codec.compress(text, packScratch[1]);
+  const tokensPacked = tokens.length ? codec.compress(tokens, packScratch[2]) : tokens;
   const header = new ByteWriter(64);
   header.uvarint(colsRaw.length);
   header.uvarint(colsPacked.length);
