@@ -9,7 +9,7 @@
  * stays in the text. On `bench/ingest.ts`'s lines this removes ~4 of the ~57 bytes a line
  * costs (README.md "Compression").
  *
- * Column, per line: varint 0 (none) or the time's offset in the line + 1, then one byte:
+ * Column, per line: varint 0 (none) or the time's offset in the line + 1, then a varint:
  * fraction digits (0–9, 0 = no `.`) | 0x10 when the date and time are separated by a space.
  */
 import { type ByteReader, type ByteWriter, OutOfBounds } from './bytes.js';
