@@ -140,9 +140,11 @@ export class MemChunk {
   /**
    * HOT PATH (every ingested line): column appends only, no per-entry object. The head's size
    * counts UTF-16 code units (equal to bytes for ASCII); exact UTF-8 sizes are taken when the
-   * head is cut, where encoding the lines yields them for free.
+   * head is cut, where encoding the lines yields them for free. Returns the line's UTF-8 byte
+   * length, which the WAL uses to write an ASCII line (bytes equal to length) without encoding
+   * it again.
    */
-  append(ts: Nanos, line: string, metadata: Labels): void {
+  append(ts: Nanos, line: string, metadata: Labels): number {
     if (this.name !== undefined) throw new Error(`chunk ${this.name} is read-only`);
     const n = this.headCount;
     if (n === this.headTs.length) {
@@ -156,6 +158,7 @@ export class MemChunk {
       grown.set(this.headOffsets);
       this.headOffsets = grown;
     }
+    let lineBytes = 0;
     if (line.length > 0) {
       // UTF-8 takes at most 3 bytes per UTF-16 code unit.
       const need = this.headLen + 3 * line.length;
@@ -165,7 +168,8 @@ export class MemChunk {
         this.headBytes.copy(grown, 0, 0, this.headLen);
         this.headBytes = grown;
       }
-      this.headLen += this.headBytes.write(line, this.headLen);
+      lineBytes = this.headBytes.write(line, this.headLen);
+      this.headLen += lineBytes;
     }
     this.headOffsets[n + 1] = this.headLen;
     let size = line.length;
@@ -185,6 +189,7 @@ export class MemChunk {
     if (this.count === 0 || ts > this.max) this.max = ts;
     this.count++;
     if (this.headSize >= this.blockSize) this.cut();
+    return lineBytes;
   }
 
   /** Compressed bytes of the cut blocks plus an estimate for the head. */
