@@ -4,14 +4,15 @@
  * zero-filled output instead) into one buffer reused by every request. The decoded bytes are
  * only read while the protobuf is decoded, which copies every string out of them: a fresh
  * buffer per request (as the native `snappy` package returns) was about 1 MB of garbage for
- * each 1 MiB push, and decoding in JS into the shared one takes about half the CPU (450-540 vs
+ * each 1 MiB push, and decoding in JS into the shared one takes about half the CPU (450-700 vs
  * 240-270 MB/s on the ingest bench's batches).
  *
  * Bytes move as 32-bit words through DataViews rather than through `Buffer.copy`/`copyWithin`
- * or byte loops: the ingest bench's batches hold ~3M elements per 29 MB, averaging 4-8 bytes,
- * where a native call costs more than the copy (280-300 MB/s with byte loops up to 16 bytes and
- * native calls beyond, 450-540 this way). An element may write up to 7 bytes past its end (the
- * next element overwrites them), so the output buffer has that much room past the decoded length.
+ * or byte loops: the ingest bench's batches hold ~2.9M elements per 29 MB, most of them 4-8
+ * bytes long, where a native call costs more than the copy (260-400 MB/s with byte loops up to
+ * 16 bytes and native calls beyond, 450-700 this way, measured back to back). An element may
+ * write up to 7 bytes past its end (the next element overwrites them), so the output buffer has
+ * that much room past the decoded length.
  */
 import { LokiError } from '../core/index.js';
 import { decompressedTooLarge } from './messages.js';
