@@ -15,7 +15,7 @@ import { brotliCompressSync, brotliDecompressSync, constants as zc, gunzipSync, 
 import { Compressor, decompress as zstdDecompress } from 'zstd-napi';
 import type { Labels } from '../src/core/index.js';
 import { MemChunk } from '../src/storage/index.js';
-import { extractTokens } from '../src/storage/tokens.js';
+import { extractRuns } from '../src/storage/masked-runs.js';
 
 const TARGET_MB = Number(process.argv[2] ?? 16);
 const STREAMS = 50;
@@ -210,14 +210,14 @@ const blocks = blocksOf(streams);
 const plain = blocks.map((b) => [b.lines]);
 const split = blocks.map((b) => {
   const text = Buffer.from(b.lines); // the extraction zeroes the tokens in place
-  const { tokens, splices } = extractTokens(text, b.offsets, b.count);
-  return [text, Buffer.from(tokens), Buffer.from(splices)]; // copies: the extraction returns reused memory
+  const { tokens, runs, digits } = extractRuns(text, b.offsets, b.count);
+  return [text, Buffer.from(tokens), Buffer.from(runs), Buffer.from(digits)]; // copies: the extraction returns reused memory
 });
 
 console.log(`${'candidate'.padEnd(24)} ${'layout'.padEnd(10)} ${'ratio'.padStart(7)} ${'comp MB/s'.padStart(8)} ${'dec MB/s'.padStart(8)}`);
 for (const [name, codec] of CANDIDATES) {
   measure(name, 'lines', plain, codec, rawBytes);
-  measure(name, 'hex split', split, codec, rawBytes);
+  measure(name, 'runs split', split, codec, rawBytes);
 }
 
 console.log('\nMemChunk end to end (timestamps, lengths, metadata and all; one core):');

@@ -7,7 +7,8 @@ import { type LabelPair, type Labels, LokiError } from '../core/index.js';
 import { ByteReader, ByteWriter, OutOfBounds, Scratch } from './bytes.js';
 import type { Codec } from './codec.js';
 import { extractTimes, IN_TIME, insertTimes, SECONDS_TEXT_LENGTH } from './embedded-time.js';
-import { extractTokens, insertTokens, IS_HEX, MIN_TOKEN_LENGTH } from './tokens.js';
+import { extractRuns, insertRuns, IS_DIGIT, MIN_DIGITS } from './masked-runs.js';
+import { insertTokens, IS_HEX, MIN_TOKEN_LENGTH } from './tokens.js';
 
 export const EMPTY_METADATA: Labels = Object.freeze([]) as Labels;
 const EMPTY = Buffer.alloc(0);
@@ -62,12 +63,12 @@ const colsWriter = new ByteWriter(64 * 1024);
 /** The embedded-times column, found before the tokens but stored after their splices. */
 const timesWriter = new ByteWriter(16 * 1024);
 /** Compressed sections of the block being encoded (a fresh compressBound-sized copy each was ~15 MB of peak RSS). */
-const packScratch = [new Scratch(), new Scratch(), new Scratch()];
+const packScratch = [new Scratch(), new Scratch(), new Scratch(), new Scratch(), new Scratch()];
 
 /**
  * Encodes entries already sorted by time. `lines` holds entry i at `offsets[i]..offsets[i+1]`;
- * it is CONSUMED: its embedded times and hex tokens are zeroed in place (see embedded-time.ts,
- * tokens.ts).
+ * it is CONSUMED: its embedded times, hex tokens and numbers are zeroed in place (see
+ * embedded-time.ts, masked-runs.ts).
  */
 export function encodeBlock(
   timestamps: BigInt64Array,
@@ -85,21 +86,22 @@ export function encodeBlock(
   for (let i = 0; i < count; i++) cols.uvarint(offsets[i + 1] - offsets[i]);
   const metaBytes = writeMetadata(cols, metadata, count);
   const rawBytes = lines.length + metaBytes;
-  // Times first: their zeros are not hex, so no token swallows the digits of a time.
+  // Times first: their zeros are not hex, so no run takes the digits of a time.
   const times = timesWriter;
   times.reset();
   const timesCount = extractTimes(lines, offsets, timestamps, count, times);
-  // Splices and times last: readers that need no line text stop before them.
-  const { tokens, splices } = extractTokens(lines, offsets, count);
-  cols.bytes(splices);
+  // Times last: readers that need no line text stop before them.
   if (timesCount > 0) cols.bytes(times.view());
+  const { tokens, runs, digits } = extractRuns(lines, offsets, count);
   const text = lines;
 
   const colsRaw = cols.view();
-  // Each section into reused memory of its own: the concat below copies all three at once.
+  // Each section into reused memory of its own: the concat below copies all four at once.
   const colsPacked = codec.compress(colsRaw, packScratch[0]);
   const textPacked = codec.compress(text, packScratch[1]);
   const tokensPacked = tokens.length ? codec.compress(tokens, packScratch[2]) : tokens;
+  const runsPacked = runs.length ? codec.compress(runs, packScratch[3]) : runs;
+  const digitsPacked = digits.length ? codec.compress(digits, packScratch[4]) : digits;
   const header = new ByteWriter(64);
   header.uvarint(colsRaw.length);
   header.uvarint(colsPacked.length);
@@ -108,8 +110,12 @@ export function encodeBlock(
   header.uvarint(tokens.length);
   header.uvarint(tokensPacked.length);
   header.uvarint(timesCount);
+  header.uvarint(runs.length);
+  header.uvarint(runsPacked.length);
+  header.uvarint(digits.length);
+  header.uvarint(digitsPacked.length);
   // One exact allocation; it also copies sections that may still be scratch memory (codec "none").
-  const bytes = Buffer.concat([header.view(), colsPacked, textPacked, tokensPacked]);
+  const bytes = Buffer.concat([header.view(), colsPacked, textPacked, tokensPacked, runsPacked, digitsPacked]);
   return {
     bytes,
     minTs: timestamps[0],
@@ -294,15 +300,24 @@ export function decodeBlock(
     const colsRaw = r.uvarint(), colsLen = r.uvarint();
     const textRaw = r.uvarint(), textLen = r.uvarint();
     const tokensRaw = r.uvarint(), tokensLen = r.uvarint();
-    // Format 4 added embedded times.
+    // Format 4 added embedded times, format 5 the runs section (before it, token splices
+    // ended the columns section).
     const timesCount = version >= 4 ? r.uvarint() : 0;
     if (timesCount > count) throw new OutOfBounds('more embedded times than entries');
-    // The columns get their own memory: the splice column in them is read when the text is.
+    const runsRaw = version >= 5 ? r.uvarint() : 0, runsLen = version >= 5 ? r.uvarint() : 0;
+    const digitsRaw = version >= 5 ? r.uvarint() : 0, digitsLen = version >= 5 ? r.uvarint() : 0;
+    // The columns get their own memory: the times (or splice) column in them is read when the text is.
     const cols = inflate(codec, r.bytes(colsLen), colsRaw, undefined);
     const text: PackedSection = { packed: r.bytes(textLen), raw: textRaw };
     const tokens: PackedSection = { packed: r.bytes(tokensLen), raw: tokensRaw };
+    const runs: PackedSection | undefined = version >= 5 ? { packed: r.bytes(runsLen), raw: runsRaw } : undefined;
+    const digits: PackedSection = { packed: r.bytes(digitsLen), raw: digitsRaw };
     if (r.remaining !== 0) throw new OutOfBounds('trailing bytes after block sections');
     if ((tokensRaw === 0) !== (tokensLen === 0)) throw new OutOfBounds('token section sizes disagree');
+    if ((runsRaw === 0) !== (runsLen === 0)) throw new OutOfBounds('runs section sizes disagree');
+    if ((digitsRaw === 0) !== (digitsLen === 0)) throw new OutOfBounds('digits section sizes disagree');
+    if (runsRaw === 0 && digitsRaw !== 0) throw new OutOfBounds('digits without runs');
+    if (runs && runsRaw === 0 && tokensRaw !== 0) throw new OutOfBounds('tokens without runs');
 
     const c = new ByteReader(cols);
     // Format 2 has no time unit: its deltas are nanoseconds.
@@ -317,7 +332,7 @@ export function decodeBlock(
       offsets[i + 1] = end;
     }
     if (textRaw !== end) throw new OutOfBounds('line text length mismatch');
-    const block = new DecodedBlock(timestamps, offsets, codec, text, tokens, timesCount, cols, context);
+    const block = new DecodedBlock(timestamps, offsets, codec, text, tokens, runs, digits, timesCount, cols, context);
     block.readMetadata(c);
     return block;
   } catch (e) {
@@ -336,33 +351,54 @@ function corrupt(e: unknown, context: string): unknown {
 }
 
 /**
- * The span `[start, end)` of `needle` that no masked bytes can touch (hex tokens, embedded
- * times): wherever `needle` is in a line, these bytes are in the text section unchanged, so the
- * text section alone finds every line that may hold the needle. Undefined when there is none.
+ * The longest span `[start, end)` of `needle` that no masked bytes can touch (hex tokens,
+ * numbers, embedded times): wherever `needle` is in a line, these bytes are in the text
+ * section unchanged, so the text section alone finds every line that may hold the needle.
+ * Undefined when there is none.
  *
- * Why it holds: the span starts and ends with a byte that no masked run is made of, so a run
+ * Why it holds: a span starts and ends with a byte no masked run is made of, so a run
  * overlapping it would lie strictly inside it; and it holds no run as long as the shortest
- * masked run of that kind (16 hex digits, a 19-byte time). A needle with a zero byte is
- * refused: zero is also what a masked byte reads as.
+ * masked run of each kind (16 hex digits, MIN_DIGITS digits, a 19-byte time). Digit runs that
+ * long split the needle into candidate spans. A needle with a zero byte is refused: zero is also
+ * what a masked byte reads as.
  */
-export function unmaskedSpan(needle: Buffer, tokens: boolean, times: boolean): [number, number] | undefined {
-  if (!tokens && !times) return [0, needle.length];
+export function unmaskedSpan(needle: Buffer, tokens: boolean, numbers: boolean, times: boolean): [number, number] | undefined {
+  if (!tokens && !numbers && !times) return [0, needle.length];
   if (needle.includes(0)) return undefined;
-  const masks = (b: number) => (tokens && IS_HEX[b] === 1) || (times && IN_TIME[b] === 1);
-  let start = 0;
-  let end = needle.length;
+  let best: [number, number] | undefined;
+  let from = 0;
+  for (let i = 0; i <= needle.length; ) {
+    let digits = 0;
+    while (i + digits < needle.length && IS_DIGIT[needle[i + digits]] === 1) digits++;
+    if (i === needle.length || (numbers && digits >= MIN_DIGITS)) {
+      const span = spanWithin(needle, from, i, tokens || numbers, times);
+      if (span && (!best || span[1] - span[0] > best[1] - best[0])) best = span;
+      from = i + digits;
+    }
+    i += Math.max(digits, 1);
+  }
+  return best;
+}
+
+/** `unmaskedSpan` of `needle[from, to)`, which holds no masked number. */
+function spanWithin(needle: Buffer, from: number, to: number, hex: boolean, times: boolean): [number, number] | undefined {
+  const masks = (b: number) => (hex && IS_HEX[b] === 1) || (times && IN_TIME[b] === 1);
+  let start = from;
+  let end = to;
   while (start < end && masks(needle[start])) start++;
   while (end > start && masks(needle[end - 1])) end--;
   if (start === end) return undefined;
-  for (let i = start, hex = 0, time = 0; i < end; i++) {
-    hex = IS_HEX[needle[i]] === 1 ? hex + 1 : 0;
-    time = IN_TIME[needle[i]] === 1 ? time + 1 : 0;
-    if ((tokens && hex >= MIN_TOKEN_LENGTH) || (times && time >= SECONDS_TEXT_LENGTH)) return undefined;
+  for (let i = start, hexRun = 0, timeRun = 0; i < end; i++) {
+    hexRun = IS_HEX[needle[i]] === 1 ? hexRun + 1 : 0;
+    timeRun = IN_TIME[needle[i]] === 1 ? timeRun + 1 : 0;
+    if ((hex && hexRun >= MIN_TOKEN_LENGTH) || (times && timeRun >= SECONDS_TEXT_LENGTH)) return undefined;
   }
   return [start, end];
 }
 
 const tokensScratch = new Scratch();
+const runsScratch = new Scratch();
+const digitsScratch = new Scratch();
 /**
  * Text sections read through `maskedLines` share one buffer, owned by the last block that
  * read one: most blocks a needle search reads are dropped right after it, and a fresh 256 KiB
@@ -397,9 +433,13 @@ export class DecodedBlock implements BlockView {
     private readonly codec: Codec,
     private readonly text: PackedSection,
     private readonly tokens: PackedSection,
-    /** Lines whose time is embedded; when any, that column follows the splices. */
+    /** Format 5's runs section; undefined before, where token splices end the columns section. */
+    private readonly runs: PackedSection | undefined,
+    /** Format 5's digits section (empty before). */
+    private readonly digits: PackedSection,
+    /** Lines whose time is embedded; when any, that column ends the columns section. */
     private readonly timesCount: number,
-    /** The columns section; the splice (and times) column is its end, from `splicesStart`. */
+    /** The columns section; what decoding the text needs is its end, from `splicesStart`. */
     private readonly cols: Buffer,
     private readonly context: string,
   ) {
@@ -453,7 +493,8 @@ export class DecodedBlock implements BlockView {
   }
 
   unmaskedSpan(needle: Buffer): readonly [number, number] | undefined {
-    return unmaskedSpan(needle, this.tokens.raw !== 0, this.timesCount !== 0);
+    const masked = this.runs ? this.runs.raw !== 0 : this.tokens.raw !== 0;
+    return unmaskedSpan(needle, masked, masked && this.runs !== undefined, this.timesCount !== 0);
   }
 
   /** Decompresses the text section straight into the line buffer and writes the times and tokens back. */
@@ -480,10 +521,16 @@ export class DecodedBlock implements BlockView {
   private restore(text: Buffer): void {
     try {
       const tokens = this.tokens.raw === 0 ? EMPTY : inflate(this.codec, this.tokens.packed, this.tokens.raw, tokensScratch);
-      const splices = new ByteReader(this.cols, this.splicesStart);
-      insertTokens(text, tokens, splices, this.lineOffsets, this.length);
-      if (this.timesCount > 0) insertTimes(text, splices, this.lineOffsets, this.timestamps, this.length, this.timesCount);
-      if (splices.remaining !== 0) throw new OutOfBounds('trailing bytes after block columns');
+      const columns = new ByteReader(this.cols, this.splicesStart);
+      if (this.runs === undefined) {
+        insertTokens(text, tokens, columns, this.lineOffsets, this.length);
+      } else if (this.runs.raw !== 0) {
+        const runs = inflate(this.codec, this.runs.packed, this.runs.raw, runsScratch);
+        const digits = this.digits.raw === 0 ? EMPTY : inflate(this.codec, this.digits.packed, this.digits.raw, digitsScratch);
+        insertRuns(text, tokens, runs, digits, this.lineOffsets, this.length);
+      }
+      if (this.timesCount > 0) insertTimes(text, columns, this.lineOffsets, this.timestamps, this.length, this.timesCount);
+      if (columns.remaining !== 0) throw new OutOfBounds('trailing bytes after block columns');
     } catch (e) {
       throw corrupt(e, this.context);
     }

@@ -30,12 +30,18 @@ const BLOCKS_PER_CHUNK_WITHOUT_TARGET = 10;
 const DEFAULT_HEAD_RATIO = 0.25;
 
 export const CHUNK_MAGIC = 0x4c4b4331; // "LKC1"
-export const CHUNK_FORMAT_VERSION = 4;
-/** Format 2 lacks the time unit of later blocks, format 3 their embedded times (see README.md). */
+export const CHUNK_FORMAT_VERSION = 5;
+/** Formats 2–4 lack some of format 5's block sections and columns (see README.md); all are read. */
 const OLDEST_READABLE_VERSION = 2;
 const HEADER_SIZE = 6; // magic u32, version u8, codec u8
 const TRAILER_SIZE = 16; // index offset u32, block count u32, index crc u32, magic u32
 const BLOCK_RECORD_SIZE = 36; // min i64, max i64, entries u32, offset u32, length u32, raw bytes u32, crc u32
+
+/** Node's Buffer has them (its documented `write` wraps them in argument checks). */
+interface StringWriter {
+  utf8Write(s: string, offset: number): number;
+  latin1Write(s: string, offset: number): number;
+}
 
 /** The head's lines in sorted order while a block of out-of-order entries is cut. */
 const linesScratch = new Scratch();
@@ -140,11 +146,11 @@ export class MemChunk {
   /**
    * HOT PATH (every ingested line): column appends only, no per-entry object. The head's size
    * counts UTF-16 code units (equal to bytes for ASCII); exact UTF-8 sizes are taken when the
-   * head is cut, where encoding the lines yields them for free. Returns the line's UTF-8 byte
-   * length, which the WAL uses to write an ASCII line (bytes equal to length) without encoding
-   * it again.
+   * head is cut, where encoding the lines yields them for free. `utf8Bytes` is the line's UTF-8
+   * length when the caller has it (the ingester measures every line for rate limits): a line
+   * with as many bytes as UTF-16 units is ASCII, and is copied as Latin-1 instead of encoded.
    */
-  append(ts: Nanos, line: string, metadata: Labels): number {
+  append(ts: Nanos, line: string, metadata: Labels, utf8Bytes = -1): void {
     if (this.name !== undefined) throw new Error(`chunk ${this.name} is read-only`);
     const n = this.headCount;
     if (n === this.headTs.length) {
@@ -158,7 +164,6 @@ export class MemChunk {
       grown.set(this.headOffsets);
       this.headOffsets = grown;
     }
-    let lineBytes = 0;
     if (line.length > 0) {
       // UTF-8 takes at most 3 bytes per UTF-16 code unit.
       const need = this.headLen + 3 * line.length;
@@ -168,8 +173,8 @@ export class MemChunk {
         this.headBytes.copy(grown, 0, 0, this.headLen);
         this.headBytes = grown;
       }
-      lineBytes = this.headBytes.write(line, this.headLen);
-      this.headLen += lineBytes;
+      const head = this.headBytes as unknown as StringWriter;
+      this.headLen += utf8Bytes === line.length ? head.latin1Write(line, this.headLen) : head.utf8Write(line, this.headLen);
     }
     this.headOffsets[n + 1] = this.headLen;
     let size = line.length;
@@ -189,7 +194,6 @@ export class MemChunk {
     if (this.count === 0 || ts > this.max) this.max = ts;
     this.count++;
     if (this.headSize >= this.blockSize) this.cut();
-    return lineBytes;
   }
 
   /** Compressed bytes of the cut blocks plus an estimate for the head. */

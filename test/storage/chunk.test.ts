@@ -239,15 +239,38 @@ describe('MemChunk', () => {
     expect(drain(decoded.iterator(rows[0].ts, ts + 1n, 'forward', '{}')).map(key)).toEqual(rows.map(key));
   });
 
-  it('gives masked lines (tokens zeroed) that stay right when blocks take turns reading them', () => {
+  it('reads chunks written in format 4 (before numbers in columns)', () => {
+    // fixtures/chunk-v4.bin: 200 entries whose lines hold their own time, numbers and a trace
+    // id, written by format 4's encoder with 4 KiB blocks.
+    const rand = rng(9);
+    const rows: Row[] = [];
+    let ts = 1_700_000_000_000_000_000n;
+    for (let i = 0; i < 200; i++) {
+      ts += BigInt(Math.floor(rand() * 5000)) * 1_000_000n;
+      const iso = new Date(Number(ts / 1_000_000n)).toISOString();
+      const line = `ts=${iso} level=info n=${i} bytes=${Math.floor(rand() * 50000)} trace_id=${hex(rand, 32)} msg="héllo ✓ 42"`;
+      rows.push({ ts, line, metadata: i % 3 === 0 ? [{ name: 'trace_id', value: hex(rand, 32) }] : [] });
+    }
+    const bytes = readFileSync(new URL('./fixtures/chunk-v4.bin', import.meta.url));
+    expect(bytes[4]).toBe(4);
+    const decoded = MemChunk.decode(bytes);
+    expect(decoded.blockCount).toBeGreaterThan(2);
+    expect(drain(decoded.iterator(rows[0].ts, ts + 1n, 'forward', '{}')).map(key)).toEqual(rows.map(key));
+    // Format 4 masks no numbers: a needle's digits are searched in its text as they are.
+    const view = decoded.blockSources(rows[0].ts, ts + 1n)[0].load();
+    expect(view.unmaskedSpan!(Buffer.from('n=42 level'))).toEqual([0, 10]);
+  });
+
+  it('gives masked lines (tokens and numbers zeroed) that stay right when blocks take turns reading them', () => {
     const rows = makeRows(400, 21).filter((r) => r.line !== '');
     const bytes = fill(new MemChunk({ blockSize: 2048 }), rows).encode();
     const blocks = () => MemChunk.decode(bytes).blockSources(rows[0].ts, rows[rows.length - 1].ts + 1n);
     const views = blocks().map((s) => s.load());
     expect(views.length).toBeGreaterThan(2);
-    // Hex tokens are found line by line.
+    // Hex tokens, then numbers of 2+ digits, are found line by line.
+    const zeroed = (t: string) => '\0'.repeat(t.length);
     const masked = (v: BlockView) => Buffer.concat(Array.from({ length: v.length }, (_, i) =>
-      Buffer.from(v.lines.toString('latin1', v.lineOffsets[i], v.lineOffsets[i + 1]).replace(/[0-9a-f]{16,}/g, (t) => '\0'.repeat(t.length)), 'latin1')));
+      Buffer.from(v.lines.toString('latin1', v.lineOffsets[i], v.lineOffsets[i + 1]).replace(/[0-9a-f]{16,}/g, zeroed).replace(/[0-9]{2,}/g, zeroed), 'latin1')));
     const wanted = blocks();
     // Read in turns: each read may reuse memory another block used before.
     for (const order of [[0, 1, 0, 2, 1], [2, 2, 0]]) {
@@ -279,6 +302,10 @@ describe('MemChunk', () => {
     expect(scans[2].scanLines).toBe(scans[2].lines);
     expect(views[0].unmaskedSpan!(Buffer.from('x=0123456789abcdef0123'))).toEqual([0, 2]);
     expect(views[0].unmaskedSpan!(Buffer.from('abc'))).toBeUndefined();
+    // Numbers of 2+ digits are masked too: the longest part around them; single digits stay.
+    expect(views[0].unmaskedSpan!(Buffer.from('status=500 ok'))).toEqual([0, 7]);
+    expect(views[0].unmaskedSpan!(Buffer.from('n=42 level=warn'))).toEqual([4, 15]);
+    expect(views[0].unmaskedSpan!(Buffer.from('v=1 x'))).toEqual([0, 5]);
   });
 
   it('reports sizes and fullness', () => {
@@ -439,7 +466,7 @@ describe('MemChunk corruption', () => {
     // Damage the first block's text section behind checksums that still match, as a bug in
     // the writer would: the columns stay readable, the text does not decompress.
     const header = new ByteReader(b, 6);
-    const sizes = Array.from({ length: 7 }, () => header.uvarint()); // section sizes, then the embedded-time count
+    const sizes = Array.from({ length: 11 }, () => header.uvarint()); // cols, text, tokens sizes; times; runs, digits sizes
     const textStart = header.pos + sizes[1];
     b.fill(0xff, textStart, textStart + Math.min(8, sizes[3]));
     const indexOffset = b.readUInt32BE(b.length - 16);

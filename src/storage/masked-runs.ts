@@ -1,0 +1,312 @@
+/**
+ * Masked runs (chunk format 5): the parts of a line that compress worst where they stand —
+ * hex tokens (runs of 16 or more `[0-9a-f]`: trace ids, span ids, hashes) and numbers (such
+ * runs of 2 or more digits only: ids, latencies, sizes, status codes) — leave the text
+ * section, their places zeroed, and are stored column-wise: the k-th run of every line of a block together. The
+ * codec then sees all order ids together, all latencies together, rather than each between
+ * words, and the text around them gets longer matches. README.md "Compression" has the figures.
+ *
+ * Zeroed, not removed: the text section stays the lines byte for byte outside the runs, so
+ * decoding decompresses it straight into the line buffer and copies each run into its place,
+ * and a needle search can run on the text section itself (see `unmaskedSpan` in block.ts).
+ *
+ * Where the runs are: per position k, a gap column holds, for each line with a k-th run, the
+ * bytes between the previous run's end (or the line start) and this run, + 1; a 0 ends the
+ * line. A run's length is not stored: it is the run of zero bytes at its place, which is why
+ * a run is taken only where the byte after it is not zero (or the line ends). Zero runs of 16
+ * or more bytes are tokens (a longer digit run is a hex run, so a token), shorter ones numbers.
+ * Tokens go to the token section in line order; the digits of the k-th run to digit column k.
+ * Positions from MAX_COLUMNS - 1 on share the last column.
+ *
+ * Runs section: varint K (columns used); K varints, the gap columns' sizes; K varints, the
+ * digit columns' sizes; the gap columns. Digits section: the digit columns, back to back. The
+ * two are compressed apart: digits alone entropy-code near their 3.3 bits, which gap bytes in
+ * the same frame cost them (~1 byte a line on the ingest bench's data).
+ */
+import { ByteReader, OutOfBounds, Scratch } from './bytes.js';
+import { IS_HEX, MIN_TOKEN_LENGTH } from './tokens.js';
+
+/** Single digits (`v1`, `HTTP/1.1`, `level=3`) cost more apart than where they stand. */
+export const MIN_DIGITS = 2;
+const MAX_COLUMNS = 16;
+
+export const IS_DIGIT = new Uint8Array(256);
+for (let c = 0x30; c <= 0x39; c++) IS_DIGIT[c] = 1;
+const OTHER = 0;
+const HEX_LETTER = 1;
+const KIND = new Uint8Array(256);
+for (let c = 0x30; c <= 0x39; c++) KIND[c] = 2;
+for (let c = 0x61; c <= 0x66; c++) KIND[c] = HEX_LETTER;
+
+const tokensScratch = new Scratch();
+const sectionScratch = new Scratch();
+const digitsScratch = new Scratch();
+const EMPTY = Buffer.alloc(0);
+
+/**
+ * The runs of the block being encoded, in line order, then each line's end: where each starts,
+ * how long it is (0: a line's end), its gap and its column. Kept apart from the scan so that
+ * the scan only finds runs; the columns are laid out after it in tight loops.
+ */
+let runStarts = new Uint32Array(4096);
+let runLengths = new Uint32Array(4096);
+let runGaps = new Uint32Array(4096);
+let runColumns = new Uint8Array(4096);
+
+function growRuns(): void {
+  const grow = <T extends Uint32Array | Uint8Array>(a: T): T => {
+    const bigger = new (a.constructor as new (n: number) => T)(a.length * 2);
+    bigger.set(a);
+    return bigger;
+  };
+  runStarts = grow(runStarts);
+  runLengths = grow(runLengths);
+  runGaps = grow(runGaps);
+  runColumns = grow(runColumns);
+}
+
+/** Views of reused memory: valid until the next `extractRuns` call. */
+export interface ExtractedRuns {
+  /** The tokens, back to back in line order. */
+  tokens: Buffer;
+  /** The runs section; empty when no line has a run. */
+  runs: Buffer;
+  /** The digits section: the digit columns back to back; empty when no line has a number. */
+  digits: Buffer;
+}
+
+/**
+ * Moves the runs of `lines` (entry i is bytes `offsets[i]..offsets[i+1]`) to the token section
+ * and digit columns and zeroes them IN PLACE, which leaves `lines` as the text section. Bytes
+ * already zero (embedded times, NULs) are never part of a run.
+ *
+ * HOT PATH (every byte of every block).
+ */
+export function extractRuns(lines: Buffer, offsets: Uint32Array, count: number): ExtractedRuns {
+  let runs = 0;
+  let used = 0;
+  let tokensLen = 0;
+  for (let i = 0; i < count; i++) {
+    const start = offsets[i];
+    const end = offsets[i + 1];
+    let prevEnd = start;
+    let k = 0;
+    // A line has at most one run per 2 bytes (a run and the byte after it), plus its end.
+    while (runs + ((end - start) >>> 1) + 1 > runStarts.length) growRuns();
+    // A number worth taking is at least MIN_DIGITS = 2 bytes long, so it covers one of every
+    // two consecutive positions: only those are probed. A token also covers one of every 16,
+    // so a hex letter starts a look only at every 8th probe; hex letters are common in words.
+    for (let p = start + 1, probe = 0; p < end; probe++) {
+      const kind = KIND[lines[p]];
+      if (kind === OTHER || (kind === HEX_LETTER && (probe & 7) !== 0)) {
+        p += 2;
+        continue;
+      }
+      // The whole hex run around p (the byte before it is not hex, or was probed not to be).
+      let runStart = p;
+      while (runStart > prevEnd && IS_HEX[lines[runStart - 1]] === 1) runStart--;
+      let runEnd = p + 1;
+      while (runEnd < end && IS_HEX[lines[runEnd]] === 1) runEnd++;
+      if (runEnd - runStart >= MIN_TOKEN_LENGTH) {
+        if (runEnd === end || lines[runEnd] !== 0) {
+          runStarts[runs] = runStart;
+          runLengths[runs] = runEnd - runStart;
+          runGaps[runs] = runStart - prevEnd + 1;
+          runColumns[runs++] = k < MAX_COLUMNS ? k : MAX_COLUMNS - 1;
+          tokensLen += runEnd - runStart;
+          prevEnd = runEnd;
+          k++;
+        }
+      } else {
+        // A number is a short hex run of digits only: digits next to hex letters (parts of
+        // UUIDs, short hashes) are as random as the letters, and cut out of them each costs a
+        // gap more than it saves.
+        let digits = runStart;
+        while (digits < runEnd && IS_DIGIT[lines[digits]] === 1) digits++;
+        if (digits === runEnd && runEnd - runStart >= MIN_DIGITS && (runEnd === end || lines[runEnd] !== 0)) {
+          runStarts[runs] = runStart;
+          runLengths[runs] = runEnd - runStart;
+          runGaps[runs] = runStart - prevEnd + 1;
+          runColumns[runs++] = k < MAX_COLUMNS ? k : MAX_COLUMNS - 1;
+          prevEnd = runEnd;
+          k++;
+        }
+      }
+      // The byte at runEnd is not hex: the next run starts after it.
+      p = runEnd + 2;
+    }
+    const col = k < MAX_COLUMNS ? k : MAX_COLUMNS - 1;
+    runLengths[runs] = 0;
+    runGaps[runs] = 0;
+    runColumns[runs++] = col;
+    if (col >= used) used = col + 1;
+  }
+  if (runs === count) return { tokens: EMPTY, runs: EMPTY, digits: EMPTY };
+  const tokens = moveTokens(lines, runs, tokensLen);
+  const { runs: section, digits } = layOutColumns(lines, runs, used);
+  return { tokens, runs: section, digits };
+}
+
+/** The runs and digits sections (see above) from the runs found; digits are copied before being zeroed. */
+function layOutColumns(lines: Buffer, runs: number, used: number): { runs: Buffer; digits: Buffer } {
+  const gapBytes = new Uint32Array(used);
+  const digitBytes = new Uint32Array(used);
+  let digitsSize = 0;
+  for (let r = 0; r < runs; r++) {
+    const c = runColumns[r];
+    gapBytes[c] += varintSize(runGaps[r]);
+    if (runLengths[r] < MIN_TOKEN_LENGTH) {
+      digitBytes[c] += runLengths[r];
+      digitsSize += runLengths[r];
+    }
+  }
+  let size = varintSize(used);
+  for (let c = 0; c < used; c++) size += varintSize(gapBytes[c]) + varintSize(digitBytes[c]) + gapBytes[c];
+  const out = sectionScratch.get(size);
+  const digits = digitsScratch.get(digitsSize);
+  let at = writeVarint(out, 0, used);
+  for (let c = 0; c < used; c++) at = writeVarint(out, at, gapBytes[c]);
+  for (let c = 0; c < used; c++) at = writeVarint(out, at, digitBytes[c]);
+  // Where each column's gaps and digits go next.
+  const gapAt = new Uint32Array(used);
+  const digitAt = new Uint32Array(used);
+  for (let c = 0, d = 0; c < used; c++) {
+    gapAt[c] = at;
+    at += gapBytes[c];
+    digitAt[c] = d;
+    d += digitBytes[c];
+  }
+  for (let r = 0; r < runs; r++) {
+    const c = runColumns[r];
+    gapAt[c] = writeVarint(out, gapAt[c], runGaps[r]);
+    const len = runLengths[r];
+    if (len !== 0 && len < MIN_TOKEN_LENGTH) {
+      let d = digitAt[c];
+      for (let q = runStarts[r], e = q + len; q < e; q++) {
+        digits[d++] = lines[q];
+        lines[q] = 0;
+      }
+      digitAt[c] = d;
+    }
+  }
+  return { runs: out.subarray(0, size), digits: digits.subarray(0, digitsSize) };
+}
+
+/** Copies the tokens out, in line order, and zeroes their places. */
+function moveTokens(lines: Buffer, runs: number, tokensLen: number): Buffer {
+  const tokens = tokensScratch.get(tokensLen);
+  // Four bytes at a time (see `insertRuns`).
+  const lineWords = new DataView(lines.buffer, lines.byteOffset, lines.length);
+  const tokenWords = new DataView(tokens.buffer, tokens.byteOffset, tokens.length);
+  let t = 0;
+  for (let r = 0; r < runs; r++) {
+    const len = runLengths[r];
+    if (len < MIN_TOKEN_LENGTH) continue;
+    let q = runStarts[r];
+    const e = q + len;
+    for (; q + 4 <= e; q += 4, t += 4) {
+      tokenWords.setUint32(t, lineWords.getUint32(q));
+      lineWords.setUint32(q, 0);
+    }
+    for (; q < e; q++) {
+      tokens[t++] = lines[q];
+      lines[q] = 0;
+    }
+  }
+  return tokens.subarray(0, tokensLen);
+}
+
+function varintSize(v: number): number {
+  let n = 1;
+  while (v >= 0x80) {
+    v >>>= 7;
+    n++;
+  }
+  return n;
+}
+
+function writeVarint(buf: Uint8Array, at: number, v: number): number {
+  while (v >= 0x80) {
+    buf[at++] = (v & 0x7f) | 0x80;
+    v >>>= 7;
+  }
+  buf[at++] = v;
+  return at;
+}
+
+/**
+ * Writes the runs back into `lines` (the decompressed text section, `offsets` holding its
+ * count + 1 line boundaries), IN PLACE. Throws `OutOfBounds` when the section does not fit the
+ * lines or leaves tokens, gaps or digits unused.
+ *
+ * HOT PATH (every run of every block a query reads).
+ */
+export function insertRuns(lines: Buffer, tokens: Buffer, section: Buffer, digits: Buffer, offsets: Uint32Array, count: number): void {
+  const r = new ByteReader(section);
+  const columns = r.uvarint();
+  if (columns === 0 || columns > MAX_COLUMNS) throw new OutOfBounds('bad run column count');
+  const gapAt = new Int32Array(columns);
+  const gapEnd = new Int32Array(columns);
+  const digitAt = new Int32Array(columns);
+  const digitEnd = new Int32Array(columns);
+  const sizes = new Array<number>(2 * columns);
+  for (let c = 0; c < 2 * columns; c++) sizes[c] = r.uvarint();
+  let at = r.pos;
+  let d = 0;
+  for (let c = 0; c < columns; c++) {
+    gapAt[c] = at;
+    at += sizes[c];
+    gapEnd[c] = at;
+    digitAt[c] = d;
+    d += sizes[columns + c];
+    digitEnd[c] = d;
+  }
+  if (at !== section.length) throw new OutOfBounds('run columns do not fill their section');
+  if (d !== digits.length) throw new OutOfBounds('digit columns do not fill their section');
+
+  const dst = new DataView(lines.buffer, lines.byteOffset, lines.length);
+  const src = new DataView(tokens.buffer, tokens.byteOffset, tokens.length);
+  let tokenPos = 0;
+  for (let i = 0; i < count; i++) {
+    const lineEnd = offsets[i + 1];
+    let pos = offsets[i];
+    for (let k = 0; ; k++) {
+      const c = k < MAX_COLUMNS ? k : MAX_COLUMNS - 1;
+      if (c >= columns) throw new OutOfBounds('run column out of range');
+      // Gaps are mostly one byte: read those inline.
+      let gap: number;
+      const g = gapAt[c];
+      if (g < gapEnd[c] && section[g] < 0x80) {
+        gap = section[g];
+        gapAt[c] = g + 1;
+      } else {
+        const reader = new ByteReader(section, g, gapEnd[c]);
+        gap = reader.uvarint();
+        gapAt[c] = reader.pos;
+      }
+      if (gap === 0) break;
+      const start = pos + gap - 1;
+      let end = start;
+      while (end + 4 <= lineEnd && dst.getUint32(end) === 0) end += 4;
+      while (end < lineEnd && lines[end] === 0) end++;
+      const len = end - start;
+      if (len === 0) throw new OutOfBounds('run outside its line');
+      if (len >= MIN_TOKEN_LENGTH) {
+        if (tokenPos + len > tokens.length) throw new OutOfBounds('run past the tokens');
+        let q = start;
+        for (; q + 4 <= end; q += 4, tokenPos += 4) dst.setUint32(q, src.getUint32(tokenPos));
+        for (; q < end; q++) lines[q] = tokens[tokenPos++];
+      } else {
+        let d = digitAt[c];
+        if (d + len > digitEnd[c]) throw new OutOfBounds('run past its digit column');
+        for (let q = start; q < end; q++) lines[q] = digits[d++];
+        digitAt[c] = d;
+      }
+      pos = end;
+    }
+  }
+  if (tokenPos !== tokens.length) throw new OutOfBounds('unused tokens');
+  for (let c = 0; c < columns; c++) {
+    if (gapAt[c] !== gapEnd[c] || digitAt[c] !== digitEnd[c]) throw new OutOfBounds('unused runs');
+  }
+}
