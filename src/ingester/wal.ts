@@ -31,6 +31,12 @@ export interface WalEntry {
 export interface WalStream {
   key: string;
   entries: WalEntry[];
+  /**
+   * The UTF-8 byte length of each entry's line when already known (the ingester measures
+   * lines for rate limits): an ASCII line, as many bytes as UTF-16 units, is then written as
+   * Latin-1, a plain copy, rather than encoded.
+   */
+  lineBytes?: readonly number[];
 }
 
 export interface WalRecord {
@@ -60,6 +66,19 @@ const GROUP_INITIAL_BYTES = 1 << 20;
  */
 const GROUP_KEEP_BYTES = 8 << 20;
 
+/** Node's Buffer has them (the documented `write` is a wrapper that checks its arguments first). */
+interface StringWriter {
+  utf8Write(s: string, offset: number): number;
+  latin1Write(s: string, offset: number): number;
+}
+
+/** The range of an entry timestamp's i64 field. */
+const MIN_TS = -(2n ** 63n);
+const MAX_TS = 2n ** 63n - 1n;
+
+/** Encoded metadata up to this size is copied in a loop: cheaper than a native copy call for a few dozen bytes. */
+const SHORT_COPY = 64;
+
 /**
  * Records waiting for one write, encoded back to back straight into one buffer. Two of them
  * take turns (one being written while the other fills), so encoding a push allocates nothing
@@ -70,10 +89,15 @@ const GROUP_KEEP_BYTES = 8 << 20;
  */
 class RecordGroup {
   buf = Buffer.allocUnsafe(GROUP_INITIAL_BYTES);
+  /** Over `buf`, for the per-entry integers: DataView writes skip Buffer's argument checks. */
+  private view = viewOf(this.buf);
   length = 0;
   waiters: Waiter[] = [];
 
-  /** Appends one framed record; on failure (a field too long for its length prefix) nothing. */
+  /**
+   * Appends one framed record; on failure (a field too long for its length prefix, a timestamp
+   * outside 64 bits) nothing.
+   */
   append(rec: WalRecord): void {
     const start = this.length;
     try {
@@ -89,6 +113,7 @@ class RecordGroup {
       const next = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + bytes));
       this.buf.copy(next, 0, 0, this.length);
       this.buf = next;
+      this.view = viewOf(next);
     }
     return this.buf;
   }
@@ -102,12 +127,25 @@ class RecordGroup {
     this.length = at + lenBytes + n;
   }
 
-  private bytes(b: Buffer): void {
-    this.length += b.copy(this.reserve(b.length), this.length);
+  /** HOT PATH: a line and its u32 length; `utf8Bytes` is its UTF-8 length when known, else -1. */
+  private line(line: string, utf8Bytes: number): void {
+    const writer = this.reserve(4 + line.length * 3) as unknown as StringWriter;
+    const at = this.length;
+    // Equal lengths mean every UTF-16 unit is below 0x80: Latin-1 bytes are the UTF-8 bytes.
+    const n = utf8Bytes === line.length ? writer.latin1Write(line, at + 4) : writer.utf8Write(line, at + 4);
+    this.view.setUint32(at, n, true);
+    this.length = at + 4 + n;
   }
 
-  private u16(v: number): void {
-    this.length = this.reserve(2).writeUInt16LE(v, this.length);
+  private bytes(b: Buffer): void {
+    const buf = this.reserve(b.length);
+    if (b.length > SHORT_COPY) {
+      this.length += b.copy(buf, this.length);
+      return;
+    }
+    let at = this.length;
+    for (let i = 0; i < b.length; i++) buf[at++] = b[i];
+    this.length = at;
   }
 
   private u32(v: number): void {
@@ -115,13 +153,11 @@ class RecordGroup {
   }
 
   private encode(rec: WalRecord): void {
-    // Entries often share one metadata array (e.g. the same detected_level): encode it once.
+    // Entries often share one metadata array (e.g. the same detected_level), mostly in runs:
+    // each distinct array is encoded once.
     const encodedMetadata = new Map<Labels, Buffer>();
-    for (const st of rec.streams) {
-      for (const e of st.entries) {
-        if (e.metadata.length > 0 && !encodedMetadata.has(e.metadata)) encodedMetadata.set(e.metadata, encodeMetadata(e.metadata));
-      }
-    }
+    let lastMetadata: Labels | undefined;
+    let lastEncoded: Buffer | undefined;
     const start = this.length;
     this.reserve(HEADER_BYTES + 9);
     this.length += HEADER_BYTES;
@@ -132,17 +168,39 @@ class RecordGroup {
     for (const st of rec.streams) {
       this.str(st.key, 4);
       this.u32(st.entries.length);
-      for (const e of st.entries) {
-        this.length = this.reserve(8).writeBigInt64LE(e.ts, this.length);
-        this.str(e.line, 4);
-        if (e.metadata.length === 0) this.u16(0);
-        else this.bytes(encodedMetadata.get(e.metadata)!);
+      const lineBytes = st.lineBytes;
+      for (let i = 0; i < st.entries.length; i++) {
+        const e = st.entries[i];
+        // Not writeBigInt64LE, whose range check and split into halves are BigInt arithmetic
+        // (~50 ns an entry); setBigInt64 wraps silently, so the range is checked here.
+        if (e.ts < MIN_TS || e.ts > MAX_TS) throw new RangeError(`entry timestamp ${e.ts} does not fit in a signed 64-bit integer`);
+        this.reserve(8);
+        this.view.setBigInt64(this.length, e.ts, true);
+        this.length += 8;
+        this.line(e.line, lineBytes === undefined ? -1 : lineBytes[i]);
+        const md = e.metadata;
+        if (md.length === 0) {
+          this.reserve(2);
+          this.view.setUint16(this.length, 0, true);
+          this.length += 2;
+          continue;
+        }
+        if (md !== lastMetadata) {
+          lastMetadata = md;
+          lastEncoded = encodedMetadata.get(md);
+          if (lastEncoded === undefined) encodedMetadata.set(md, (lastEncoded = encodeMetadata(md)));
+        }
+        this.bytes(lastEncoded!);
       }
     }
     const buf = this.buf;
     buf.writeUInt32LE(this.length - start - HEADER_BYTES, start);
     buf.writeUInt32LE(crc32(buf.subarray(start + HEADER_BYTES, this.length)), start + 4);
   }
+}
+
+function viewOf(b: Buffer): DataView {
+  return new DataView(b.buffer, b.byteOffset, b.byteLength);
 }
 
 /** The encoded metadata pairs of an entry (count included), for reuse by identity. */

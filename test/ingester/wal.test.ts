@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { appendFile, mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Wal, type WalRecord } from '../../src/ingester/wal.js';
@@ -61,6 +61,46 @@ describe('WAL', () => {
     expect(await replayAll()).toEqual([big, record(8, 'after')]);
   });
 
+  it('writes the same bytes whether or not line byte lengths are given, and replays them exactly', async () => {
+    // The ingester passes each line's UTF-8 length (ASCII lines are then copied as Latin-1).
+    const lines = ['plain ascii', '', 'caf\u00e9', 'check \u2713', 'emoji \u{1f600}', 'lone \ud800 surrogate', 'x'.repeat(5000)];
+    const longMetadata = [{ name: 'trace_id', value: 'f'.repeat(80) }, { name: 'user', value: 'j\u00fcrgen' }];
+    const shortMetadata = [{ name: 'detected_level', value: 'info' }];
+    const withLengths = (lengths: boolean): WalRecord => ({
+      tenant: 'team-a',
+      firstEntryNo: 1,
+      streams: [
+        {
+          key: '{app="api"}',
+          entries: lines.map((line, i) => ({
+            ts: i % 2 ? -(2n ** 63n) + BigInt(i) : 2n ** 63n - 1n - BigInt(i),
+            line,
+            metadata: [shortMetadata, longMetadata, [], shortMetadata][i % 4],
+          })),
+          ...(lengths ? { lineBytes: lines.map((l) => Buffer.byteLength(l)) } : {}),
+        },
+      ],
+    });
+    const segmentBytes = async (lengths: boolean): Promise<Buffer> => {
+      const sub = await mkdtemp(path.join(dir, 'sub-'));
+      const wal = await Wal.open({ dir: sub, sync: 'never', segmentBytes: 1 << 20 }, () => {});
+      await wal.append(withLengths(lengths));
+      await wal.close();
+      const replayed: WalRecord[] = [];
+      const reopened = await Wal.open({ dir: sub, sync: 'never', segmentBytes: 1 << 20 }, (r) => replayed.push(r));
+      await reopened.close();
+      // A lone surrogate is written (and so replayed) as U+FFFD, as before.
+      const { key, entries } = withLengths(lengths).streams[0];
+      const utf8 = entries.map((e) => ({ ...e, line: Buffer.from(e.line).toString() }));
+      expect(replayed).toEqual([{ ...withLengths(lengths), streams: [{ key, entries: utf8 }] }]);
+      const [first] = (await readdir(sub)).sort();
+      return readFile(path.join(sub, first));
+    };
+    const plain = await segmentBytes(false);
+    expect(plain.length).toBeGreaterThan(5000);
+    expect(await segmentBytes(true)).toEqual(plain);
+  });
+
   it('commits concurrent appends together, through a burst larger than its reused buffers', async () => {
     // 24 records of ~600 KB arrive while the first write is under way: the next group grows
     // past the size kept for reuse (8 MiB), is written as one, and later groups start small.
@@ -81,6 +121,19 @@ describe('WAL', () => {
     const tooLong = wal.append({ ...record(2, 'x'), tenant: 't'.repeat(70_000) });
     const last = wal.append(record(3, 'after'));
     await expect(tooLong).rejects.toThrow(RangeError);
+    await Promise.all([first, last]);
+    await wal.close();
+    expect(await replayAll()).toEqual([record(1, 'before'), record(3, 'after')]);
+  });
+
+  it('refuses an entry timestamp outside 64 bits without disturbing the records around it', async () => {
+    const wal = await Wal.open({ dir, sync: 'never', segmentBytes: 1 << 20 }, () => {});
+    const first = wal.append(record(1, 'before'));
+    const early = record(2, 'year 1');
+    early.streams[0].entries[0].ts = -62135596800n * 1_000_000_000n;
+    const refused = wal.append(early);
+    const last = wal.append(record(3, 'after'));
+    await expect(refused).rejects.toThrow(RangeError);
     await Promise.all([first, last]);
     await wal.close();
     expect(await replayAll()).toEqual([record(1, 'before'), record(3, 'after')]);
