@@ -7,7 +7,7 @@
  */
 import {
   type Direction, type EntryIterator, type Labels, type Limits, type Matcher, type Metrics,
-  type Nanos, LokiError, TokenBucket, entryBytes, matchesAll, parseLabelString,
+  type Nanos, LokiError, TokenBucket, matchesAll, metadataBytes, parseLabelString,
   normalizeLabels, NS_PER_MS,
 } from '../core/index.js';
 import { type BlockFilter, type ChunkStore, MemChunk } from '../storage/index.js';
@@ -116,6 +116,8 @@ export interface MemoryStreamChunks {
  */
 class AcceptedEntries implements WalStream, AppendedStream {
   readonly entries: IngestEntry[] = Array.of();
+  /** UTF-8 length of each entry's line, measured for the rate limit (the WAL reuses it). */
+  readonly lineBytes: number[] = Array.of();
 
   constructor(
     readonly labels: Labels,
@@ -265,13 +267,17 @@ export class Ingester {
           continue;
         }
         if (isDuplicate(stream, e)) continue;
-        const bytes = entryBytes(e);
+        // `entryBytes`, with the line's part kept: the chunk and the WAL copy an ASCII line
+        // (as many bytes as UTF-16 units) instead of encoding it.
+        const lineBytes = Buffer.byteLength(e.line);
+        const bytes = lineBytes + (e.metadata.length === 0 ? 0 : metadataBytes(e.metadata));
         if (!stream.rate.allow(bytes, nowMs)) {
           (failures ??= []).push({ kind: 'rate', ts: e.ts, bytes, limit: limits.perStreamRateBytes });
           continue;
         }
-        this.appendToStream(stream, e, this.nextEntryNo++, segment, nowMs);
+        this.appendToStream(stream, e, this.nextEntryNo++, segment, nowMs, lineBytes);
         accepted.entries.push(e);
+        accepted.lineBytes.push(lineBytes);
       }
       if (failures) result.streams.push({ key: stream.key, total: input.entries.length, failures });
       if (accepted.entries.length) {
@@ -308,7 +314,8 @@ export class Ingester {
 
   private walBytesReported = 0;
 
-  private appendToStream(stream: Stream, e: IngestEntry, entryNo: number, segment: number, nowMs: number): void {
+  /** `lineBytes`: the line's UTF-8 length if known (see `MemChunk.append`). */
+  private appendToStream(stream: Stream, e: IngestEntry, entryNo: number, segment: number, nowMs: number, lineBytes = -1): void {
     const cfg = this.deps.config;
     let open = stream.chunks.at(-1);
     if (!open || open.flushReason) {
@@ -320,7 +327,7 @@ export class Ingester {
       };
       stream.chunks.push(open);
     }
-    open.chunk.append(e.ts, e.line, e.metadata);
+    open.chunk.append(e.ts, e.line, e.metadata, lineBytes);
     open.maxEntryNo = entryNo;
     if (e.ts > stream.highestTs) stream.highestTs = e.ts;
     stream.last = e;
