@@ -22,6 +22,8 @@ const CORRUPT = 'snappy: corrupt input';
 const KEEP_BYTES = 8 << 20;
 /** Literals up to this long are copied in JS: cheaper than a native copy call (copies are never longer). */
 const SHORT_COPY = 64;
+/** No element writes more than 22 bytes per byte it takes (a 3-byte copy writes at most 64). */
+const MAX_EXPANSION = 22;
 /** Room after the decoded bytes for the last 8-byte step of an element to overshoot into. */
 const OVERSHOOT = 8;
 
@@ -55,6 +57,9 @@ function decodedLength(block: Uint8Array): { length: number; headerBytes: number
 export function decodeSnappyBlock(block: Buffer, maxDecompressedBytes: number): Buffer {
   const { length, headerBytes } = decodedLength(block);
   if (maxDecompressedBytes > 0 && length > maxDecompressedBytes) throw decompressedTooLarge(length, maxDecompressedBytes);
+  // Go would allocate the declared length and fail once the input ends: the same answer,
+  // without reserving up to 4 GiB for a few bytes.
+  if (length > (block.length - headerBytes) * MAX_EXPANSION) throw corrupt();
   let dst = shared;
   if (dst.length < length + OVERSHOOT) {
     dst = Buffer.allocUnsafe(length + OVERSHOOT);

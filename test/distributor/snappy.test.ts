@@ -45,6 +45,13 @@ describe('snappy block decoder', () => {
     for (const raw of samples) expect(decodeSnappyBlock(compressSync(raw), 0).equals(raw)).toBe(true);
   });
 
+  it('decodes a block as dense as the format allows: one byte, then 64-byte copies of 3 bytes each', () => {
+    const copies = 1000;
+    const copy = [((64 - 1) << 2) | 2, 1, 0];
+    const b = block(uvarint(1 + 64 * copies), literal('z'), Array.from({ length: copies }, () => copy).flat());
+    expect(decodeSnappyBlock(b, 0).equals(Buffer.alloc(1 + 64 * copies, 'z'))).toBe(true);
+  });
+
   it('gives a block larger than the shared buffer keeps memory of its own, and decodes small ones after it', () => {
     const big = Buffer.from('0123456789abcdef'.repeat(600_000)); // 9.6 MB
     expect(decodeSnappyBlock(compressSync(big), 0).equals(big)).toBe(true);
@@ -63,6 +70,7 @@ describe('snappy block decoder', () => {
     ['a copy past the declared length', block(6, literal('ab'), [1 | (7 << 2), 1])],
     ['a truncated copy', block(8, literal('ab'), [2, 1])],
     ['output shorter than declared', block(3, literal('ab'))],
+    ['a declared length no block this short could reach', block([0xff, 0xff, 0xff, 0xff, 0x0f], [(63 << 2) | 2, 1, 0])],
   ])('refuses %s', (_name, b) => {
     expectLokiError(() => decodeSnappyBlock(b, 0), 400, CORRUPT);
   });
