@@ -220,28 +220,79 @@ function markContaining(block: BlockLines, lines: Buffer | string, needle: Buffe
 }
 
 /**
- * `markContaining` on the block's masked lines when the needle has an unmasked part: most
- * blocks of a rare needle then never decode their masked bytes (storage keeps hex tokens
- * apart). Each place the unmasked part is found, the rest of the needle is compared with the
- * masked bytes around it; a masked (zero) byte there leaves the line undecided, and only
- * undecided lines are checked on the fully decoded lines.
+ * How a case-insensitive needle (lower-case ASCII) is looked for, built once per query: its
+ * case-invariant anchor, and what a search of masked lines needs (see `markNeedle`).
  */
-function markNeedle(block: BlockLines, needle: Buffer, hits: Uint8Array): void {
-  const span = needle.length > 0 ? block.unmaskedSpan?.(needle) : undefined;
-  if (span === undefined) {
-    markContaining(block, block.scanLines ?? block.lines, needle, hits);
-    return;
+interface FoldedNeedle {
+  readonly needle: Buffer;
+  readonly anchor: [number, number] | undefined;
+  /**
+   * The needle with each `t` as `T`: a line may match it with a `T` that is part of a masked
+   * time, so its unmasked span is taken on this.
+   */
+  readonly spanProbe: Buffer;
+  /** Horspool skip tables by span (`start * 65536 + end`): a block's format sets its span. */
+  readonly skips: Map<number, Uint8Array>;
+}
+
+function foldedNeedle(needle: Buffer): FoldedNeedle {
+  const spanProbe = Buffer.from(needle);
+  for (let i = 0; i < spanProbe.length; i++) if (spanProbe[i] === 0x74) spanProbe[i] = 0x54;
+  return { needle, anchor: caseInvariantAnchor(needle), spanProbe, skips: new Map() };
+}
+
+/**
+ * Horspool's skip per byte for the lower-case `part`, both cases of each letter alike (a
+ * shift is at most 255: shorter is always safe).
+ */
+function foldedSkips(part: Buffer): Uint8Array {
+  const m = part.length;
+  const skips = new Uint8Array(256).fill(Math.min(m, 255));
+  for (let j = 0; j < m - 1; j++) {
+    const shift = Math.min(m - 1 - j, 255);
+    skips[part[j]] = shift;
+    if (part[j] >= 0x61 && part[j] <= 0x7a) skips[part[j] - 0x20] = shift;
   }
+  return skips;
+}
+
+/** Where the lower-case `part` is in `text[from, end)` with ASCII letters folded, or -1. */
+function indexOfFolded(text: Buffer, part: Buffer, skips: Uint8Array, from: number, end: number): number {
+  const last = part.length - 1;
+  const lastByte = part[last];
+  for (let pos = from; pos + last < end; pos += skips[text[pos + last]]) {
+    let b = text[pos + last];
+    if (b >= 0x41 && b <= 0x5a) b += 0x20;
+    if (b === lastByte && equalsFolded(text, pos, part)) return pos;
+  }
+  return -1;
+}
+
+/**
+ * `markContaining` on the block's masked lines when the needle has an unmasked part: most
+ * blocks of a rare needle then never decode their masked bytes (storage keeps hex tokens,
+ * numbers and embedded times apart). Each place the unmasked part is found, the rest of the
+ * needle is compared with the masked bytes around it; a masked (zero) byte there leaves the
+ * line undecided, and only undecided lines are checked on the fully decoded lines. With
+ * `folded`, the needle is lower-case ASCII and letters match in either case.
+ */
+function markNeedle(block: BlockLines, needle: Buffer, span: readonly [number, number], folded: FoldedNeedle | undefined, hits: Uint8Array): void {
   const masked = block.maskedLines!;
   const [spanStart, spanEnd] = span;
   const part = spanStart === 0 && spanEnd === needle.length ? needle : needle.subarray(spanStart, spanEnd);
+  let skips: Uint8Array | undefined;
+  if (folded) {
+    const key = spanStart * 65536 + spanEnd;
+    skips = folded.skips.get(key);
+    if (skips === undefined) folded.skips.set(key, (skips = foldedSkips(part)));
+  }
   const { lineOffsets, length } = block;
   const end = lineOffsets[length];
   let undecided: number[] | undefined;
   let from = lineOffsets[0] + spanStart;
   let i = 0;
   while (from < end) {
-    const pos = masked.indexOf(part, from);
+    const pos = skips ? indexOfFolded(masked, part, skips, from, end) : masked.indexOf(part, from);
     if (pos < 0 || pos >= end) break;
     while (lineOffsets[i + 1] <= pos) i++;
     const start = pos - spanStart;
@@ -249,9 +300,12 @@ function markNeedle(block: BlockLines, needle: Buffer, hits: Uint8Array): void {
     for (let j = 0; verdict !== NO_MATCH && j < needle.length; j++) {
       if (j === spanStart) j = spanEnd; // the found part itself
       if (j >= needle.length) break;
-      const b = masked[start + j];
+      let b = masked[start + j];
       if (b === 0) verdict = UNDECIDED;
-      else if (b !== needle[j]) verdict = NO_MATCH;
+      else {
+        if (folded && b >= 0x41 && b <= 0x5a) b += 0x20;
+        if (b !== needle[j]) verdict = NO_MATCH;
+      }
     }
     if (verdict === MATCH) {
       hits[i] = 1;
@@ -265,8 +319,18 @@ function markNeedle(block: BlockLines, needle: Buffer, hits: Uint8Array): void {
   const lines = block.scanLines ?? block.lines;
   for (const k of undecided) {
     if (hits[k] === 1) continue;
-    const at = lines.indexOf(needle, lineOffsets[k]);
-    if (at >= 0 && at + needle.length <= lineOffsets[k + 1]) hits[k] = 1;
+    const lineEnd = lineOffsets[k + 1];
+    if (folded) {
+      for (let at = lineOffsets[k]; at + needle.length <= lineEnd; at++) {
+        if (equalsFolded(lines, at, needle)) {
+          hits[k] = 1;
+          break;
+        }
+      }
+    } else {
+      const at = lines.indexOf(needle, lineOffsets[k]);
+      if (at >= 0 && at + needle.length <= lineEnd) hits[k] = 1;
+    }
   }
 }
 
@@ -337,26 +401,36 @@ function markContainingFolded(block: BlockLines, needle: Buffer, anchorAt: numbe
 export function buildBlockFilter(leading: readonly LineFilterStage[]): BlockFilterFn | undefined {
   const conditions = leading.map(byteCondition).filter((c): c is ByteCondition => c !== undefined);
   if (conditions.length === 0) return undefined;
+  const foldedNeedles = conditions.map((c) => (c.caseInsensitive ? c.anyOf.map(foldedNeedle) : undefined));
   return (block) => {
     const n = block.length;
     if (n === 0) return undefined;
     const mask = new Uint8Array(n).fill(1);
     const hits = new Uint8Array(n);
     let lowered: string | undefined;
-    for (const c of conditions) {
+    for (let ci = 0; ci < conditions.length; ci++) {
+      const c = conditions[ci];
       hits.fill(0);
-      if (c.caseInsensitive) {
-        for (const needle of c.anyOf) {
-          const anchor = caseInvariantAnchor(needle);
-          if (anchor) {
-            markContainingFolded(block, needle, anchor[0], anchor[1], hits);
+      const folded = foldedNeedles[ci];
+      if (folded) {
+        for (const f of folded) {
+          // A span too short to search for alone finds too many places to check one by one.
+          const span = f.needle.length > 0 ? block.unmaskedSpan?.(f.spanProbe) : undefined;
+          if (span !== undefined && span[1] - span[0] >= MIN_ANCHOR) {
+            markNeedle(block, f.needle, span, f, hits);
+          } else if (f.anchor) {
+            markContainingFolded(block, f.needle, f.anchor[0], f.anchor[1], hits);
           } else {
             lowered ??= loweredLatin1(block.scanLines ?? block.lines);
-            markContaining(block, lowered, needle.toString('latin1'), hits);
+            markContaining(block, lowered, f.needle.toString('latin1'), hits);
           }
         }
       } else {
-        for (const needle of c.anyOf) markNeedle(block, needle, hits);
+        for (const needle of c.anyOf) {
+          const span = needle.length > 0 ? block.unmaskedSpan?.(needle) : undefined;
+          if (span === undefined) markContaining(block, block.scanLines ?? block.lines, needle, hits);
+          else markNeedle(block, needle, span, undefined, hits);
+        }
       }
       for (let i = 0; i < n; i++) if ((hits[i] === 1) === c.negated) mask[i] = 0;
     }

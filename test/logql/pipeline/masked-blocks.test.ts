@@ -26,8 +26,8 @@ function storedBlocks(lines: string[]) {
   return stored.blockSources(0n, BigInt(lines.length + 2) * 1_000_000n);
 }
 
-function filtered(needle: string, lines: string[]): string[] {
-  const filter = buildPipeline(logQuery(`{app="a"} |= ${JSON.stringify(needle)}`).stages).blockFilter!;
+function filtered(needle: string, lines: string[], op: '|=' | '|~ (?i)' = '|='): string[] {
+  const filter = buildPipeline(logQuery(op === '|=' ? `{app="a"} |= ${JSON.stringify(needle)}` : `{app="a"} |~ ${JSON.stringify(`(?i)${needle}`)}`).stages).blockFilter!;
   const out: string[] = [];
   for (const source of storedBlocks(lines)) {
     const view = source.load();
@@ -118,6 +118,38 @@ describe('block prefilter on stored blocks with hex tokens', () => {
     }
     for (const needle of ['1970-01-01T00:00:00.1', '00:00:00.001Z', 'T00:00', 'z 1970-01-01 00', 'x1970']) {
       expect(filtered(needle, lines), needle).toEqual(lines.filter((l) => l.includes(needle)));
+    }
+  });
+
+  it('agrees with a case-insensitive substring test on lines with numbers, tokens and times', () => {
+    const rand = rng(13);
+    const pick = (s: string) => s[Math.floor(rand() * s.length)];
+    const lines: string[] = [];
+    for (let i = 0; i < 400; i++) {
+      const own = new Date(i + 1).toISOString();
+      let line = '';
+      while (line.length < 80) {
+        const r = rand();
+        if (r < 0.15) line += own.slice(0, 19 + Math.floor(rand() * 6)).replace('T', rand() < 0.3 ? ' ' : 'T');
+        else if (r < 0.3) for (let k = 16 + Math.floor(rand() * 20); k > 0; k--) line += pick(HEX);
+        else if (r < 0.5) line += String(Math.floor(rand() * 10 ** (1 + Math.floor(rand() * 9))));
+        else if (r < 0.7) line += pick(' =-:"xyzXYZ');
+        else line += pick(HEX + 'ABCDEFrotRTO');
+      }
+      lines.push(line);
+    }
+    // Needles from the lines with the case of some letters flipped, so they match other cases too.
+    const flip = (s: string) => s.replace(/[a-z]/gi, (ch) => (rand() < 0.4 ? (ch === ch.toLowerCase() ? ch.toUpperCase() : ch.toLowerCase()) : ch));
+    for (let n = 0; n < 300; n++) {
+      const line = lines[Math.floor(rand() * lines.length)];
+      const at = Math.floor(rand() * line.length);
+      // '.' is regex syntax: such needles are not searched as literals (covered elsewhere).
+      const needle = flip(line.slice(at, at + 1 + Math.floor(rand() * 30))).replace(/\./g, '-') + (rand() < 0.2 ? pick('xyz=') : '');
+      const want = lines.filter((l) => l.toLowerCase().includes(needle.toLowerCase()));
+      expect(filtered(needle, lines, '|~ (?i)'), needle).toEqual(want);
+    }
+    for (const needle of ['ORD-1234', 't00:00:00', '1970-01-01t00', 'ABCDEF0123', 'Zz 1970']) {
+      expect(filtered(needle, lines, '|~ (?i)'), needle).toEqual(lines.filter((l) => l.toLowerCase().includes(needle.toLowerCase())));
     }
   });
 });
