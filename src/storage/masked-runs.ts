@@ -266,6 +266,7 @@ export function insertRuns(lines: Buffer, tokens: Buffer, section: Buffer, digit
 
   const dst = new DataView(lines.buffer, lines.byteOffset, lines.length);
   const src = new DataView(tokens.buffer, tokens.byteOffset, tokens.length);
+  const digitWords = new DataView(digits.buffer, digits.byteOffset, digits.length);
   let tokenPos = 0;
   for (let i = 0; i < count; i++) {
     const lineEnd = offsets[i + 1];
@@ -287,19 +288,23 @@ export function insertRuns(lines: Buffer, tokens: Buffer, section: Buffer, digit
       if (gap === 0) break;
       const start = pos + gap - 1;
       let end = start;
-      while (end + 4 <= lineEnd && dst.getUint32(end) === 0) end += 4;
+      while (end + 8 <= lineEnd && (dst.getUint32(end) | dst.getUint32(end + 4)) === 0) end += 8;
       while (end < lineEnd && lines[end] === 0) end++;
       const len = end - start;
       if (len === 0) throw new OutOfBounds('run outside its line');
+      let q = start;
       if (len >= MIN_TOKEN_LENGTH) {
         if (tokenPos + len > tokens.length) throw new OutOfBounds('run past the tokens');
-        let q = start;
-        for (; q + 4 <= end; q += 4, tokenPos += 4) dst.setUint32(q, src.getUint32(tokenPos));
+        for (; q + 8 <= end; q += 8, tokenPos += 8) {
+          dst.setUint32(q, src.getUint32(tokenPos));
+          dst.setUint32(q + 4, src.getUint32(tokenPos + 4));
+        }
         for (; q < end; q++) lines[q] = tokens[tokenPos++];
       } else {
         let d = digitAt[c];
         if (d + len > digitEnd[c]) throw new OutOfBounds('run past its digit column');
-        for (let q = start; q < end; q++) lines[q] = digits[d++];
+        for (; q + 4 <= end; q += 4, d += 4) dst.setUint32(q, digitWords.getUint32(d));
+        for (; q < end; q++) lines[q] = digits[d++];
         digitAt[c] = d;
       }
       pos = end;
