@@ -40,7 +40,10 @@ export const DISCARD_REASONS = {
  */
 export function validatePush(tenant: string, push: PushRequest, limits: Limits, now: Nanos): ValidatedPush {
   if (push.streams.length === 0) throw new LokiError('empty_push', msg.MISSING_STREAMS);
-  const oldest = limits.rejectOldSamples ? now - BigInt(limits.rejectOldSamplesMaxAgeMs) * NS_PER_MS : undefined;
+  // Even without `reject_old_samples`, nothing before the first int64 nanosecond passes: the
+  // chunk head and the WAL hold int64s, and Loki's own `UnixNano()` would wrap such a time
+  // (a protobuf timestamp may go back to year 1). Later than the last one is always too new.
+  const oldest = limits.rejectOldSamples ? maxNanos(now - BigInt(limits.rejectOldSamplesMaxAgeMs) * NS_PER_MS, MIN_NANOS) : MIN_NANOS;
   const newest = now + BigInt(limits.creationGracePeriodMs) * NS_PER_MS;
   const discoverLevels = limits.discoverLogLevels && limits.allowStructuredMetadata;
   const result: ValidatedPush = { streams: [], errors: [], lines: 0, bytes: 0, validLines: 0, validBytes: 0, discarded: [] };
@@ -83,7 +86,7 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
 
       let problem: string | undefined;
       let reason = '';
-      if (oldest !== undefined && e.ts < oldest) {
+      if (e.ts < oldest) {
         [reason, problem] = [DISCARD_REASONS.tooOld, msg.tooOld(key, e.ts, oldest)];
       } else if (e.ts > newest) {
         [reason, problem] = [DISCARD_REASONS.tooNew, msg.tooNew(key, e.ts)];
@@ -123,6 +126,13 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
   }
   result.discarded = [...discarded.values()];
   return result;
+}
+
+/** The earliest time an int64 of nanoseconds holds: 1677-09-21T00:12:43.145224192Z. */
+const MIN_NANOS = -(2n ** 63n);
+
+function maxNanos(a: Nanos, b: Nanos): Nanos {
+  return a > b ? a : b;
 }
 
 /** Stream-level checks (Loki's ValidateLabels); the labels are already sorted. */

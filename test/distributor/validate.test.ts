@@ -29,6 +29,20 @@ describe('validatePush: entries', () => {
     expect(v).toMatchObject({ errors: [], lines: 2, bytes: 7, validLines: 2, validBytes: 7, discarded: [] });
   });
 
+  it('refuses times outside int64 nanoseconds, whatever rejectOldSamples says', () => {
+    const first = -(2n ** 63n);
+    const p = push([{ labels: API, entries: [entry(first - 1n), entry(-(10n ** 19n)), entry(first, 'first'), entry(2n ** 63n, 'after 2262')] }]);
+    for (const rejectOldSamples of [false, true]) {
+      const v = validatePush('t', p, limits({ rejectOldSamples, rejectOldSamplesMaxAgeMs: 1000 * 365 * 24 * 3600_000 }), NOW);
+      expect(v.errors).toEqual([
+        `entry for stream '${API_KEY}' has timestamp too old: 1677-09-21T00:12:43Z, oldest acceptable timestamp is: 1677-09-21T00:12:43Z`,
+        `entry for stream '${API_KEY}' has timestamp too old: 1653-02-10T06:13:20Z, oldest acceptable timestamp is: 1677-09-21T00:12:43Z`,
+        `entry for stream '${API_KEY}' has timestamp too new: 2262-04-11T23:47:16Z`,
+      ]);
+      expect(v.streams[0].entries.map((e) => e.line)).toEqual(['first']);
+    }
+  });
+
   it('checks too old only when rejectOldSamples is on', () => {
     const old = NOW - 8n * 24n * 3600n * S;
     const p = push([{ labels: API, entries: [entry(old)] }]);

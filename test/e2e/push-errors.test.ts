@@ -100,6 +100,22 @@ describe('push errors over HTTP', () => {
     expect(await res.text()).toMatch(/has timestamp too old: .*, oldest acceptable timestamp is: /);
   });
 
+  it('refuses timestamps outside int64 nanoseconds with a 400, storing only the rest', async () => {
+    const h = { 'x-scope-orgid': 't1' };
+    // Protobuf seconds = -10^10 (year 1653): a valid google.protobuf.Timestamp, not an int64 of ns.
+    const res = await pushProto(app.url, [stream('{app="range"}', [-(10n ** 19n), 'too early'], [NOW, 'in range'])], h);
+    expect(res.status).toBe(400);
+    expect(await res.text()).toBe(
+      `entry for stream '{app="range", service_name="range"}' has timestamp too old: 1653-02-10T06:13:20Z, oldest acceptable timestamp is: 1677-09-21T00:12:43Z\n`,
+    );
+    const json = await pushJson(app.url, { streams: [{ stream: { app: 'range' }, values: [['99999999999999999999', 'twenty digits']] }] }, h);
+    expect([json.status, await json.text()]).toEqual([400, 'Value is number, but overflowed while parsing\n']);
+    const after = await pushJson(app.url, { streams: [{ stream: { app: 'range' }, values: [[String(NOW + 1n), 'after']] }] }, h);
+    expect(after.status).toBe(204);
+    const stored = await readAll(app, 't1', ['app', 'range'], { from: -(2n ** 63n) });
+    expect(stored.map((e) => e.line)).toEqual(['in range', 'after']);
+  });
+
   it('answers 429 for the tenant rate limit and the per-stream rate limit', async () => {
     const big = stream('{app="a"}', [NOW, 'y'.repeat(200)]);
     const res = await pushProto(app.url, [big], { 'x-scope-orgid': 'tiny' });
