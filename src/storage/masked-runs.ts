@@ -44,25 +44,31 @@ const digitsScratch = new Scratch();
 const EMPTY = Buffer.alloc(0);
 
 /**
- * The runs of the block being encoded, in line order, then each line's end: where each starts,
- * how long it is (0: a line's end), its gap and its column. Kept apart from the scan so that
- * the scan only finds runs; the columns are laid out after it in tight loops.
+ * The gap and digit columns of the block being encoded, written as the scan finds the runs
+ * (one pass; the sections are put together from them at the end), reused across blocks.
  */
-let runStarts = new Uint32Array(4096);
-let runLengths = new Uint32Array(4096);
-let runGaps = new Uint32Array(4096);
-let runColumns = new Uint8Array(4096);
+const gapColumns: Uint8Array[] = Array.from({ length: MAX_COLUMNS }, () => new Uint8Array(4096));
+const gapLengths = new Int32Array(MAX_COLUMNS);
+const digitColumns: Uint8Array[] = Array.from({ length: MAX_COLUMNS }, () => new Uint8Array(4096));
+const digitLengths = new Int32Array(MAX_COLUMNS);
 
-function growRuns(): void {
-  const grow = <T extends Uint32Array | Uint8Array>(a: T): T => {
-    const bigger = new (a.constructor as new (n: number) => T)(a.length * 2);
-    bigger.set(a);
-    return bigger;
-  };
-  runStarts = grow(runStarts);
-  runLengths = grow(runLengths);
-  runGaps = grow(runGaps);
-  runColumns = grow(runColumns);
+function grown(column: Uint8Array, need: number): Uint8Array {
+  const bigger = new Uint8Array(Math.max(column.length * 2, need));
+  bigger.set(column);
+  return bigger;
+}
+
+/** Appends `gap` as a varint to gap column `c`. */
+function pushGap(c: number, gap: number): void {
+  let column = gapColumns[c];
+  let at = gapLengths[c];
+  if (at + 5 > column.length) gapColumns[c] = column = grown(column, at + 5);
+  while (gap >= 0x80) {
+    column[at++] = (gap & 0x7f) | 0x80;
+    gap >>>= 7;
+  }
+  column[at++] = gap;
+  gapLengths[c] = at;
 }
 
 /** Views of reused memory: valid until the next `extractRuns` call. */
@@ -83,137 +89,101 @@ export interface ExtractedRuns {
  * HOT PATH (every byte of every block).
  */
 export function extractRuns(lines: Buffer, offsets: Uint32Array, count: number): ExtractedRuns {
-  let runs = 0;
-  let used = 0;
+  gapLengths.fill(0);
+  digitLengths.fill(0);
+  const tokens = tokensScratch.get(lines.length);
+  // Tokens move four bytes at a time (see `insertRuns`).
+  const lineWords = new DataView(lines.buffer, lines.byteOffset, lines.length);
+  const tokenWords = new DataView(tokens.buffer, tokens.byteOffset, tokens.length);
   let tokensLen = 0;
+  let used = 0;
+  let anyRun = false;
   for (let i = 0; i < count; i++) {
     const start = offsets[i];
     const end = offsets[i + 1];
     let prevEnd = start;
     let k = 0;
-    // A line has at most one run per 2 bytes (a run and the byte after it), plus its end.
-    while (runs + ((end - start) >>> 1) + 1 > runStarts.length) growRuns();
     // A number worth taking is at least MIN_DIGITS = 2 bytes long, so it covers one of every
     // two consecutive positions: only those are probed. A token also covers one of every 16,
-    // so a hex letter starts a look only at every 8th probe; hex letters are common in words.
-    for (let p = start + 1, probe = 0; p < end; probe++) {
+    // so a hex letter starts a look only at a probe with p % 16 < 2 (one in eight of a run of
+    // probes two apart); hex letters are common in words.
+    for (let p = start + 1; p < end; p += 2) {
       const kind = KIND[lines[p]];
-      if (kind === OTHER || (kind === HEX_LETTER && (probe & 7) !== 0)) {
-        p += 2;
-        continue;
-      }
-      // The whole hex run around p (the byte before it is not hex, or was probed not to be).
+      if (kind === OTHER || (kind === HEX_LETTER && (p & 14) !== 0)) continue;
+      // The whole hex run around p (the byte before it is not hex, or was taken); a short one
+      // is a number only without letters.
       let runStart = p;
       while (runStart > prevEnd && IS_HEX[lines[runStart - 1]] === 1) runStart--;
       let runEnd = p + 1;
       while (runEnd < end && IS_HEX[lines[runEnd]] === 1) runEnd++;
-      if (runEnd - runStart >= MIN_TOKEN_LENGTH) {
-        if (runEnd === end || lines[runEnd] !== 0) {
-          runStarts[runs] = runStart;
-          runLengths[runs] = runEnd - runStart;
-          runGaps[runs] = runStart - prevEnd + 1;
-          runColumns[runs++] = k < MAX_COLUMNS ? k : MAX_COLUMNS - 1;
-          tokensLen += runEnd - runStart;
-          prevEnd = runEnd;
-          k++;
+      const length = runEnd - runStart;
+      let letters = 0;
+      if (length < MIN_TOKEN_LENGTH) for (let q = runStart; q < runEnd; q++) letters |= KIND[lines[q]] & HEX_LETTER;
+      // A run's length is read back from its zeros: one followed by a zero byte stays text.
+      // A number is a short hex run of digits only: digits next to hex letters (parts of
+      // UUIDs, short hashes) are as random as the letters, and cut out of them each costs a
+      // gap more than it saves.
+      if ((length >= MIN_TOKEN_LENGTH || (letters === 0 && length >= MIN_DIGITS)) && (runEnd === end || lines[runEnd] !== 0)) {
+        const c = k < MAX_COLUMNS ? k : MAX_COLUMNS - 1;
+        pushGap(c, runStart - prevEnd + 1);
+        let q = runStart;
+        if (length >= MIN_TOKEN_LENGTH) {
+          for (; q + 4 <= runEnd; q += 4, tokensLen += 4) {
+            tokenWords.setUint32(tokensLen, lineWords.getUint32(q));
+            lineWords.setUint32(q, 0);
+          }
+          for (; q < runEnd; q++) {
+            tokens[tokensLen++] = lines[q];
+            lines[q] = 0;
+          }
+        } else {
+          let column = digitColumns[c];
+          let d = digitLengths[c];
+          if (d + length > column.length) digitColumns[c] = column = grown(column, d + length);
+          for (; q < runEnd; q++) {
+            column[d++] = lines[q];
+            lines[q] = 0;
+          }
+          digitLengths[c] = d;
         }
-      } else {
-        // A number is a short hex run of digits only: digits next to hex letters (parts of
-        // UUIDs, short hashes) are as random as the letters, and cut out of them each costs a
-        // gap more than it saves.
-        let digits = runStart;
-        while (digits < runEnd && IS_DIGIT[lines[digits]] === 1) digits++;
-        if (digits === runEnd && runEnd - runStart >= MIN_DIGITS && (runEnd === end || lines[runEnd] !== 0)) {
-          runStarts[runs] = runStart;
-          runLengths[runs] = runEnd - runStart;
-          runGaps[runs] = runStart - prevEnd + 1;
-          runColumns[runs++] = k < MAX_COLUMNS ? k : MAX_COLUMNS - 1;
-          prevEnd = runEnd;
-          k++;
-        }
+        prevEnd = runEnd;
+        k++;
       }
       // The byte at runEnd is not hex: the next run starts after it.
-      p = runEnd + 2;
+      p = runEnd;
     }
-    const col = k < MAX_COLUMNS ? k : MAX_COLUMNS - 1;
-    runLengths[runs] = 0;
-    runGaps[runs] = 0;
-    runColumns[runs++] = col;
-    if (col >= used) used = col + 1;
+    // The line's end: a 0 in the column after its last run.
+    const c = k < MAX_COLUMNS ? k : MAX_COLUMNS - 1;
+    pushGap(c, 0);
+    if (c >= used) used = c + 1;
+    if (k > 0) anyRun = true;
   }
-  if (runs === count) return { tokens: EMPTY, runs: EMPTY, digits: EMPTY };
-  const tokens = moveTokens(lines, runs, tokensLen);
-  const { runs: section, digits } = layOutColumns(lines, runs, used);
-  return { tokens, runs: section, digits };
+  if (!anyRun) return { tokens: EMPTY, runs: EMPTY, digits: EMPTY };
+  return { tokens: tokens.subarray(0, tokensLen), ...sections(used) };
 }
 
-/** The runs and digits sections (see above) from the runs found; digits are copied before being zeroed. */
-function layOutColumns(lines: Buffer, runs: number, used: number): { runs: Buffer; digits: Buffer } {
-  const gapBytes = new Uint32Array(used);
-  const digitBytes = new Uint32Array(used);
-  let digitsSize = 0;
-  for (let r = 0; r < runs; r++) {
-    const c = runColumns[r];
-    gapBytes[c] += varintSize(runGaps[r]);
-    if (runLengths[r] < MIN_TOKEN_LENGTH) {
-      digitBytes[c] += runLengths[r];
-      digitsSize += runLengths[r];
-    }
-  }
+/** The runs and digits sections (see above) from the columns filled by `extractRuns`. */
+function sections(used: number): { runs: Buffer; digits: Buffer } {
   let size = varintSize(used);
-  for (let c = 0; c < used; c++) size += varintSize(gapBytes[c]) + varintSize(digitBytes[c]) + gapBytes[c];
-  const out = sectionScratch.get(size);
+  let digitsSize = 0;
+  for (let c = 0; c < used; c++) {
+    size += varintSize(gapLengths[c]) + varintSize(digitLengths[c]) + gapLengths[c];
+    digitsSize += digitLengths[c];
+  }
+  const runs = sectionScratch.get(size);
+  let at = writeVarint(runs, 0, used);
+  for (let c = 0; c < used; c++) at = writeVarint(runs, at, gapLengths[c]);
+  for (let c = 0; c < used; c++) at = writeVarint(runs, at, digitLengths[c]);
+  for (let c = 0; c < used; c++) {
+    runs.set(gapColumns[c].subarray(0, gapLengths[c]), at);
+    at += gapLengths[c];
+  }
   const digits = digitsScratch.get(digitsSize);
-  let at = writeVarint(out, 0, used);
-  for (let c = 0; c < used; c++) at = writeVarint(out, at, gapBytes[c]);
-  for (let c = 0; c < used; c++) at = writeVarint(out, at, digitBytes[c]);
-  // Where each column's gaps and digits go next.
-  const gapAt = new Uint32Array(used);
-  const digitAt = new Uint32Array(used);
   for (let c = 0, d = 0; c < used; c++) {
-    gapAt[c] = at;
-    at += gapBytes[c];
-    digitAt[c] = d;
-    d += digitBytes[c];
+    digits.set(digitColumns[c].subarray(0, digitLengths[c]), d);
+    d += digitLengths[c];
   }
-  for (let r = 0; r < runs; r++) {
-    const c = runColumns[r];
-    gapAt[c] = writeVarint(out, gapAt[c], runGaps[r]);
-    const len = runLengths[r];
-    if (len !== 0 && len < MIN_TOKEN_LENGTH) {
-      let d = digitAt[c];
-      for (let q = runStarts[r], e = q + len; q < e; q++) {
-        digits[d++] = lines[q];
-        lines[q] = 0;
-      }
-      digitAt[c] = d;
-    }
-  }
-  return { runs: out.subarray(0, size), digits: digits.subarray(0, digitsSize) };
-}
-
-/** Copies the tokens out, in line order, and zeroes their places. */
-function moveTokens(lines: Buffer, runs: number, tokensLen: number): Buffer {
-  const tokens = tokensScratch.get(tokensLen);
-  // Four bytes at a time (see `insertRuns`).
-  const lineWords = new DataView(lines.buffer, lines.byteOffset, lines.length);
-  const tokenWords = new DataView(tokens.buffer, tokens.byteOffset, tokens.length);
-  let t = 0;
-  for (let r = 0; r < runs; r++) {
-    const len = runLengths[r];
-    if (len < MIN_TOKEN_LENGTH) continue;
-    let q = runStarts[r];
-    const e = q + len;
-    for (; q + 4 <= e; q += 4, t += 4) {
-      tokenWords.setUint32(t, lineWords.getUint32(q));
-      lineWords.setUint32(q, 0);
-    }
-    for (; q < e; q++) {
-      tokens[t++] = lines[q];
-      lines[q] = 0;
-    }
-  }
-  return tokens.subarray(0, tokensLen);
+  return { runs: runs.subarray(0, size), digits: digits.subarray(0, digitsSize) };
 }
 
 function varintSize(v: number): number {
