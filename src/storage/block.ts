@@ -259,13 +259,37 @@ function readTimeDeltas(c: ByteReader, minTs: bigint, count: number, unit: numbe
 /** Symbol table of the block's metadata names and values, then per entry its pairs. */
 function writeMetadata(cols: ByteWriter, metadata: readonly Labels[], count: number): number {
   const symbols = new Map<string, number>();
+  const symbolOf = (s: string): number => {
+    let sym = symbols.get(s);
+    if (sym === undefined) symbols.set(s, (sym = symbols.size));
+    return sym;
+  };
+  // Entries mostly share a few metadata arrays (the distributor's detected_level ones): each
+  // of the first few distinct arrays is looked up in the symbol table once, and kept.
+  const shared = new Map<Labels, EncodedMetadata>();
   let bytes = 0;
   for (let i = 0; i < count; i++) {
-    for (const p of metadata[i]) {
-      if (!symbols.has(p.name)) symbols.set(p.name, symbols.size);
-      if (!symbols.has(p.value)) symbols.set(p.value, symbols.size);
-      bytes += Buffer.byteLength(p.name) + Buffer.byteLength(p.value);
+    const m = metadata[i];
+    if (m.length === 0) continue;
+    const known = shared.get(m);
+    if (known !== undefined) {
+      bytes += known.bytes;
+      continue;
     }
+    const keep = shared.size < MAX_SHARED_METADATA;
+    const refs = keep ? new Array<number>(2 * m.length) : undefined;
+    let size = 0;
+    for (let k = 0; k < m.length; k++) {
+      const name = symbolOf(m[k].name);
+      const value = symbolOf(m[k].value);
+      if (refs) {
+        refs[2 * k] = name;
+        refs[2 * k + 1] = value;
+      }
+      size += Buffer.byteLength(m[k].name) + Buffer.byteLength(m[k].value);
+    }
+    if (refs) shared.set(m, { refs, bytes: size });
+    bytes += size;
   }
   cols.uvarint(symbols.size);
   for (const s of symbols.keys()) cols.string(s);
@@ -273,12 +297,27 @@ function writeMetadata(cols: ByteWriter, metadata: readonly Labels[], count: num
   for (let i = 0; i < count; i++) {
     const m = metadata[i];
     cols.uvarint(m.length);
-    for (const p of m) {
-      cols.uvarint(symbols.get(p.name)!);
-      cols.uvarint(symbols.get(p.value)!);
+    if (m.length === 0) continue;
+    const known = shared.get(m);
+    if (known !== undefined) {
+      for (const sym of known.refs) cols.uvarint(sym);
+    } else {
+      for (const p of m) {
+        cols.uvarint(symbols.get(p.name)!);
+        cols.uvarint(symbols.get(p.value)!);
+      }
     }
   }
   return bytes;
+}
+
+/** Metadata arrays of a block kept encoded: more are distinct per entry, not shared. */
+const MAX_SHARED_METADATA = 64;
+
+/** One metadata array's pairs as symbol numbers, and its size in bytes. */
+interface EncodedMetadata {
+  refs: number[];
+  bytes: number;
 }
 
 /**
