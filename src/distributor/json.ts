@@ -64,7 +64,7 @@ function decodeStream(s: Record<string, unknown>, collector: StreamCollector): v
       line = v[1];
     }
     if (v.length > 2) metadata = metadataOf(v[2]);
-    entries.push(new DecodedEntry(ts, line, metadata));
+    entries.push(new DecodedEntry(ts, line, metadata, Buffer.byteLength(line)));
   }
 }
 
@@ -121,7 +121,7 @@ function decodeLegacyStream(s: Record<string, unknown>, collector: StreamCollect
     const metadata = e.structuredMetadata === undefined || e.structuredMetadata === null
       ? NO_METADATA
       : metadataOf(e.structuredMetadata);
-    entries.push(new DecodedEntry(rfc3339Of(e.ts), line, metadata));
+    entries.push(new DecodedEntry(rfc3339Of(e.ts), line, metadata, Buffer.byteLength(line)));
   }
 }
 

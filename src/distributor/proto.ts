@@ -151,6 +151,7 @@ class PushReader {
   private entry(end: number): PushEntry {
     let ts = 0n;
     let line = '';
+    let lineBytes = 0;
     let metadata: LabelPair[] | undefined;
     while (this.pos < end) {
       const start = this.pos;
@@ -158,6 +159,7 @@ class PushReader {
       if (key === 0x12) {
         const to = this.messageEnd(end);
         line = this.text.utf8Slice(this.pos, to);
+        lineBytes = utf8LengthOf(line, to - this.pos);
         this.pos = to;
       } else if (key === 0x0a) {
         ts = this.timestamp(this.messageEnd(end));
@@ -169,7 +171,7 @@ class PushReader {
         this.other(key, start, end, { 1: 'Timestamp', 2: 'Line', 3: 'StructuredMetadata', 4: 'Parsed' });
       }
     }
-    return new DecodedEntry(ts, line, metadata ?? NO_METADATA);
+    return new DecodedEntry(ts, line, metadata ?? NO_METADATA, lineBytes);
   }
 
   /** `LabelPairAdapter` ending at `end`. */
@@ -347,6 +349,17 @@ class PushReader {
     }
     throw malformed(UNEXPECTED_EOF);
   }
+}
+
+/**
+ * The UTF-8 length of `line`, decoded from `rawBytes` bytes, without measuring it when it is
+ * ASCII (the rest of the push path then copies it as Latin-1). As many UTF-16 units as bytes
+ * means every byte became one unit: ASCII, unless lone invalid bytes became U+FFFD (3 bytes
+ * each when encoded again); a multi-byte character always leaves fewer units than bytes.
+ * The U+FFFD search costs about half of what `Buffer.byteLength` does (~19 vs ~30 ns a line).
+ */
+function utf8LengthOf(line: string, rawBytes: number): number {
+  return line.length === rawBytes && !line.includes('\ufffd') ? rawBytes : Buffer.byteLength(line);
 }
 
 /** A length varint as Go's `int` sees it: negative from 2^63 on. */

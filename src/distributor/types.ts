@@ -8,6 +8,12 @@ export interface PushEntry {
    * `validatePush`: names normalised (`trace.id` → `trace_id`), sorted, one value per name.
    */
   metadata: Labels;
+  /**
+   * UTF-8 length of `line` (as a JS string: invalid input already replaced by U+FFFD), when
+   * the decoder knows it; validation measures it otherwise. The ingester copies a line as
+   * Latin-1 when this equals `line.length` (ASCII), so it must never be a guess.
+   */
+  lineBytes?: number;
 }
 
 export interface PushStream {
@@ -35,6 +41,7 @@ export class DecodedEntry implements PushEntry {
     public ts: Nanos,
     public line: string,
     public metadata: Labels,
+    public lineBytes: number,
   ) {}
 }
 

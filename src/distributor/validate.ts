@@ -64,7 +64,7 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
     const labelProblem = checkLabels(stream, limits);
     if (labelProblem) {
       let bytes = 0;
-      for (const e of stream.entries) bytes += Buffer.byteLength(e.line) + metadataBytes(e.metadata);
+      for (const e of stream.entries) bytes += (e.lineBytes ?? Buffer.byteLength(e.line)) + metadataBytes(e.metadata);
       result.lines += stream.entries.length;
       result.bytes += bytes;
       result.errors.push(labelProblem.message);
@@ -76,7 +76,7 @@ export function validatePush(tenant: string, push: PushRequest, limits: Limits, 
     let kept: PushEntry[] | undefined; // allocated only once an entry is dropped
     for (let i = 0; i < stream.entries.length; i++) {
       const e = stream.entries[i];
-      const lineBytes = Buffer.byteLength(e.line);
+      const lineBytes = e.lineBytes ?? Buffer.byteLength(e.line);
       const md = e.metadata;
       // Most entries carry no metadata: skip the call (it showed in ingest profiles).
       const mdBytes = md.length === 0 ? 0 : metadataBytes(md);

@@ -18,6 +18,8 @@ export interface IngestEntry {
   ts: Nanos;
   line: string;
   metadata: Labels;
+  /** UTF-8 length of `line` if the caller measured it (exactly: ASCII lines are copied as Latin-1 on that basis). */
+  lineBytes?: number;
 }
 
 export interface IngestStream {
@@ -258,20 +260,29 @@ export class Ingester {
         stream = new Stream(tenantId, input.labels, input.key);
         tenant.streams.set(input.key, stream);
       }
-      stream.rate ??= new TokenBucket(limits.perStreamRateBytes, limits.perStreamBurstBytes, nowMs);
+      const rate = (stream.rate ??= new TokenBucket(limits.perStreamRateBytes, limits.perStreamBurstBytes, nowMs));
       const accepted = new AcceptedEntries(stream.labels, stream.key);
       let failures: EntryFailure[] | undefined;
-      for (const e of input.entries) {
-        if (stream.highestTs >= 0n && e.ts < stream.highestTs - windowNs) {
-          (failures ??= []).push({ kind: 'order', ts: e.ts, cutoff: stream.highestTs - windowNs });
-          continue;
+      const entries = input.entries;
+      for (let i = 0; i < entries.length; i++) {
+        const e = entries[i];
+        // Only an entry older than the stream's newest can be out of the window: entries in
+        // order (most of them) skip computing the cutoff, a bigint allocated per entry.
+        const highest = stream.highestTs;
+        if (e.ts < highest && highest >= 0n) {
+          const cutoff = highest - windowNs;
+          if (e.ts < cutoff) {
+            (failures ??= []).push({ kind: 'order', ts: e.ts, cutoff });
+            continue;
+          }
         }
         if (isDuplicate(stream, e)) continue;
         // `entryBytes`, with the line's part kept: the chunk and the WAL copy an ASCII line
-        // (as many bytes as UTF-16 units) instead of encoding it.
-        const lineBytes = Buffer.byteLength(e.line);
+        // (as many bytes as UTF-16 units) instead of encoding it. The distributor's decoders
+        // have measured it already.
+        const lineBytes = e.lineBytes ?? Buffer.byteLength(e.line);
         const bytes = lineBytes + (e.metadata.length === 0 ? 0 : metadataBytes(e.metadata));
-        if (!stream.rate.allow(bytes, nowMs)) {
+        if (!rate.allow(bytes, nowMs)) {
           (failures ??= []).push({ kind: 'rate', ts: e.ts, bytes, limit: limits.perStreamRateBytes });
           continue;
         }

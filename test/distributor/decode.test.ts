@@ -32,8 +32,8 @@ describe('decodePush: protobuf', () => {
     expect(s.key).toBe('{app="api", env="dev", service_name="api"}');
     expect(s.labels.map((l) => l.name)).toEqual(['app', 'env', 'service_name']);
     expect(s.entries).toEqual([
-      { ts: 1714550400000000005n, line: 'GET /health 200', metadata: [{ name: 'trace_id', value: 'abc123' }] },
-      { ts: 1714550401999999999n, line: 'GET /login 302', metadata: [] },
+      { ts: 1714550400000000005n, line: 'GET /health 200', metadata: [{ name: 'trace_id', value: 'abc123' }], lineBytes: 15 },
+      { ts: 1714550401999999999n, line: 'GET /login 302', metadata: [], lineBytes: 14 },
     ]);
   });
 
@@ -96,8 +96,8 @@ describe('decodePush: JSON', () => {
     other: 'ignored',
   };
   const expected = [
-    { ts: 1714550400000000005n, line: 'GET /health 200', metadata: [] },
-    { ts: 1714550401000000000n, line: 'GET /login 302', metadata: [{ name: 'trace_id', value: 'abc123' }, { name: 'user', value: 'u1' }] },
+    { ts: 1714550400000000005n, line: 'GET /health 200', metadata: [], lineBytes: 15 },
+    { ts: 1714550401000000000n, line: 'GET /login 302', metadata: [{ name: 'trace_id', value: 'abc123' }, { name: 'user', value: 'u1' }], lineBytes: 14 },
   ];
 
   it.each([
@@ -124,7 +124,7 @@ describe('decodePush: JSON', () => {
     });
     const push = decodePush(Buffer.from(body), { ...json, legacy: true }, opts);
     expect(push.streams[0].key).toBe('{app="api", service_name="api"}');
-    expect(push.streams[0].entries).toEqual([{ ts: 1714550400000000005n, line: 'hello', metadata: [{ name: 'trace_id', value: 't' }] }]);
+    expect(push.streams[0].entries).toEqual([{ ts: 1714550400000000005n, line: 'hello', metadata: [{ name: 'trace_id', value: 't' }], lineBytes: 5 }]);
   });
 
   it('turns the stream object into a label string as Loki does', () => {

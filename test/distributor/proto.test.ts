@@ -45,7 +45,7 @@ describe('push protobuf decoder', () => {
     const body = encodePushProto([
       { labels: '{app="a"}', entries: [{ seconds: 1714550400, nanos: 7, line: 'x é', metadata: [{ name: 'k', value: 'v' }] }] },
     ]);
-    expect(decode(body).streams[0].entries).toEqual([{ ts: 1714550400000000007n, line: 'x é', metadata: [{ name: 'k', value: 'v' }] }]);
+    expect(decode(body).streams[0].entries).toEqual([{ ts: 1714550400000000007n, line: 'x é', metadata: [{ name: 'k', value: 'v' }], lineBytes: 4 }]);
   });
 
   it('takes fields in any order, skips unknown ones of every wire type, drops parsed labels', () => {
@@ -70,9 +70,28 @@ describe('push protobuf decoder', () => {
     const [s] = decode(body).streams;
     expect(s.key).toBe('{app="a", service_name="a"}');
     expect(s.entries).toEqual([
-      { ts: 20_000_000_009n, line: 'second', metadata: [] },
-      { ts: 10_000_000_000n, line: 'first', metadata: [{ name: 'b', value: '2' }, { name: 'a', value: '1' }] },
+      { ts: 20_000_000_009n, line: 'second', metadata: [], lineBytes: 6 },
+      { ts: 10_000_000_000n, line: 'first', metadata: [{ name: 'b', value: '2' }, { name: 'a', value: '1' }], lineBytes: 5 },
     ]);
+  });
+
+  it('gives each line its UTF-8 length as a string, whatever the raw bytes were', () => {
+    // Lone continuation and lead bytes become one U+FFFD each: as many UTF-16 units as bytes,
+    // yet not ASCII (3 bytes each when written again).
+    const raws = [
+      Buffer.from('plain ascii'), Buffer.from([0x61, 0x80, 0x62]), Buffer.from([0xff, 0xfe]), Buffer.from([0xc3]),
+      Buffer.from('é€😀'), Buffer.from([0xe2, 0x82, 0x61]), Buffer.from([0xf0, 0x9f, 0x98]), Buffer.from('\ufffd'),
+      Buffer.alloc(0),
+    ];
+    let seed = 7;
+    for (let i = 0; i < 300; i++) {
+      const b = Buffer.alloc(1 + (i % 9));
+      for (let j = 0; j < b.length; j++) b[j] = (seed = (seed * 1103515245 + 12345) % 2 ** 31) % 3 === 0 ? 0x80 + (seed % 128) : 0x20 + (seed % 90);
+      raws.push(b);
+    }
+    const [s] = decode(stream(bytes(1, '{a="1"}'), ...raws.map((r) => entry(bytes(2, r))))).streams;
+    expect(s.entries).toHaveLength(raws.length);
+    for (const e of s.entries) expect(e.lineBytes).toBe(Buffer.byteLength(e.line));
   });
 
   it('keeps the last of a repeated scalar field, and a repeated timestamp replaces the whole value', () => {
@@ -83,7 +102,7 @@ describe('push protobuf decoder', () => {
     );
     const [s] = decode(body).streams;
     expect(s.key).toBe('{app="new", service_name="new"}');
-    expect(s.entries).toEqual([{ ts: 7n, line: 'new', metadata: [] }]);
+    expect(s.entries).toEqual([{ ts: 7n, line: 'new', metadata: [], lineBytes: 3 }]);
   });
 
   it('reads int64 seconds exactly at every size, negative ones included', () => {
