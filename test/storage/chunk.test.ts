@@ -333,6 +333,31 @@ describe('MemChunk', () => {
     expect(byBlocks.isFull()).toBe(true);
   });
 
+  it('keeps each chunk\'s lines its own when full chunks hand their head buffers on', () => {
+    // Three streams take turns, as in the ingester: each opens a chunk when its last is full.
+    const rows = makeRows(4500, 31, { metadata: true });
+    const chunks: { chunk: MemChunk; rows: Row[] }[] = [];
+    const open: ({ chunk: MemChunk; rows: Row[] } | undefined)[] = [];
+    rows.forEach((r, i) => {
+      const s = i % 3;
+      const o = (open[s] ??= { chunk: new MemChunk({ blockSize: 2048, targetSize: 8192 }), rows: [] });
+      o.chunk.append(r.ts, r.line, r.metadata);
+      o.rows.push(r);
+      if (o.chunk.isFull()) {
+        o.chunk.cut();
+        chunks.push(o);
+        open[s] = undefined;
+      }
+    });
+    expect(chunks.length).toBeGreaterThan(6);
+    for (const { chunk, rows: own } of [...chunks, ...open.filter((o) => o !== undefined)]) {
+      const from = own[0].ts, through = own[own.length - 1].ts + 1n;
+      const want = expected(own, from, through, 'forward').map(key);
+      expect(drain(chunk.iterator(from, through, 'forward', '{}')).map(key)).toEqual(want);
+      expect(drain(MemChunk.decode(chunk.encode()).iterator(from, through, 'forward', '{}')).map(key)).toEqual(want);
+    }
+  });
+
   it('encodes and decodes an empty chunk', () => {
     const decoded = MemChunk.decode(new MemChunk().encode());
     expect(decoded.entryCount).toBe(0);
