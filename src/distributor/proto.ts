@@ -372,7 +372,13 @@ export function decodeProtoPush(body: Uint8Array, collector: StreamCollector): v
   // anywhere come before label errors.
   const streams = new PushReader(body).request();
   for (const s of streams) {
-    const entries = collector.streamFor(s.labels).entries;
+    const target = collector.streamFor(s.labels);
+    // Usually the first (and only) entries of their stream: the decoded array is taken as it is.
+    if (target.entries.length === 0) {
+      target.entries = s.entries;
+      continue;
+    }
+    const entries = target.entries;
     for (let i = 0; i < s.entries.length; i++) entries.push(s.entries[i]);
   }
 }

@@ -118,8 +118,6 @@ export interface MemoryStreamChunks {
  */
 class AcceptedEntries implements WalStream, AppendedStream {
   readonly entries: IngestEntry[] = Array.of();
-  /** UTF-8 length of each entry's line, measured for the rate limit (the WAL reuses it). */
-  readonly lineBytes: number[] = Array.of();
 
   constructor(
     readonly labels: Labels,
@@ -288,7 +286,6 @@ export class Ingester {
         }
         this.appendToStream(stream, e, this.nextEntryNo++, segment, nowMs, lineBytes);
         accepted.entries.push(e);
-        accepted.lineBytes.push(lineBytes);
       }
       if (failures) result.streams.push({ key: stream.key, total: input.entries.length, failures });
       if (accepted.entries.length) {

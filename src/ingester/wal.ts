@@ -26,17 +26,17 @@ export interface WalEntry {
   ts: Nanos;
   line: string;
   metadata: Labels;
+  /**
+   * The line's UTF-8 byte length when already known (the distributor measures it once): an
+   * ASCII line, as many bytes as UTF-16 units, is then written as Latin-1, a plain copy,
+   * rather than encoded. Not stored: replayed entries do not have it.
+   */
+  lineBytes?: number;
 }
 
 export interface WalStream {
   key: string;
   entries: WalEntry[];
-  /**
-   * The UTF-8 byte length of each entry's line when already known (the ingester measures
-   * lines for rate limits): an ASCII line, as many bytes as UTF-16 units, is then written as
-   * Latin-1, a plain copy, rather than encoded.
-   */
-  lineBytes?: readonly number[];
 }
 
 export interface WalRecord {
@@ -168,7 +168,6 @@ class RecordGroup {
     for (const st of rec.streams) {
       this.str(st.key, 4);
       this.u32(st.entries.length);
-      const lineBytes = st.lineBytes;
       for (let i = 0; i < st.entries.length; i++) {
         const e = st.entries[i];
         // Not writeBigInt64LE, whose range check and split into halves are BigInt arithmetic
@@ -177,7 +176,7 @@ class RecordGroup {
         this.reserve(8);
         this.view.setBigInt64(this.length, e.ts, true);
         this.length += 8;
-        this.line(e.line, lineBytes === undefined ? -1 : lineBytes[i]);
+        this.line(e.line, e.lineBytes ?? -1);
         const md = e.metadata;
         if (md.length === 0) {
           this.reserve(2);
