@@ -137,15 +137,20 @@ class RecordGroup {
     this.length = at + 4 + n;
   }
 
-  private bytes(b: Buffer): void {
-    const buf = this.reserve(b.length);
-    if (b.length > SHORT_COPY) {
-      this.length += b.copy(buf, this.length);
+  /** Encoded metadata; a short one is copied four bytes a step through `from`, a view over it. */
+  private bytes(b: Buffer, from: DataView): void {
+    const n = b.length;
+    const buf = this.reserve(n);
+    const at = this.length;
+    this.length = at + n;
+    if (n > SHORT_COPY) {
+      b.copy(buf, at);
       return;
     }
-    let at = this.length;
-    for (let i = 0; i < b.length; i++) buf[at++] = b[i];
-    this.length = at;
+    const to = this.view;
+    let i = 0;
+    for (; i + 4 <= n; i += 4) to.setUint32(at + i, from.getUint32(i));
+    for (; i < n; i++) buf[at + i] = b[i];
   }
 
   private u32(v: number): void {
@@ -155,9 +160,9 @@ class RecordGroup {
   private encode(rec: WalRecord): void {
     // Entries often share one metadata array (e.g. the same detected_level), mostly in runs:
     // each distinct array is encoded once.
-    const encodedMetadata = new Map<Labels, Buffer>();
+    const encodedMetadata = new Map<Labels, EncodedMetadata>();
     let lastMetadata: Labels | undefined;
-    let lastEncoded: Buffer | undefined;
+    let lastEncoded: EncodedMetadata | undefined;
     const start = this.length;
     this.reserve(HEADER_BYTES + 9);
     this.length += HEADER_BYTES;
@@ -187,9 +192,9 @@ class RecordGroup {
         if (md !== lastMetadata) {
           lastMetadata = md;
           lastEncoded = encodedMetadata.get(md);
-          if (lastEncoded === undefined) encodedMetadata.set(md, (lastEncoded = encodeMetadata(md)));
+          if (lastEncoded === undefined) encodedMetadata.set(md, (lastEncoded = new EncodedMetadata(encodeMetadata(md))));
         }
-        this.bytes(lastEncoded!);
+        this.bytes(lastEncoded!.bytes, lastEncoded!.view);
       }
     }
     const buf = this.buf;
@@ -200,6 +205,14 @@ class RecordGroup {
 
 function viewOf(b: Buffer): DataView {
   return new DataView(b.buffer, b.byteOffset, b.byteLength);
+}
+
+class EncodedMetadata {
+  readonly view: DataView;
+
+  constructor(readonly bytes: Buffer) {
+    this.view = viewOf(bytes);
+  }
 }
 
 /** The encoded metadata pairs of an entry (count included), for reuse by identity. */
