@@ -9,9 +9,10 @@ export interface PushEntry {
    */
   metadata: Labels;
   /**
-   * UTF-8 length of `line` (as a JS string: invalid input already replaced by U+FFFD), when
-   * the decoder knows it; validation measures it otherwise. The ingester copies a line as
-   * Latin-1 when this equals `line.length` (ASCII), so it must never be a guess.
+   * UTF-8 length of `line` (as a JS string: invalid input already replaced by U+FFFD), set by
+   * the decoders; validation and the ingester measure the line themselves without it. The
+   * ingester copies a line as Latin-1 when this equals `line.length` (ASCII), so it must never
+   * be a guess.
    */
   lineBytes?: number;
 }
