@@ -56,8 +56,11 @@ export function parseRFC3339(s: string): Nanos | undefined {
   if (month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || sec > 59) {
     return undefined;
   }
-  let ms = Date.UTC(Number(y), month - 1, day, hour, minute, sec);
-  if (Number.isNaN(ms) || new Date(ms).getUTCDate() !== day) return undefined;
+  // Date.UTC reads years 0-99 as 1900-1999; setUTCFullYear takes any year as it is.
+  const date = new Date(Date.UTC(2000, 0, 1, hour, minute, sec));
+  date.setUTCFullYear(Number(y), month - 1, day);
+  let ms = date.getTime();
+  if (Number.isNaN(ms) || date.getUTCDate() !== day) return undefined;
   if (zone !== 'Z' && zone !== 'z') {
     const sign = zone[0] === '-' ? -1 : 1;
     const offMin = Number(zone.slice(1, 3)) * 60 + Number(zone.slice(4, 6));

@@ -9,6 +9,11 @@ describe('time', () => {
     expect(parseRFC3339('2024-05-01T08:00:00.000000005Z')).toBe(1714550400000000005n);
     expect(parseRFC3339('2024-05-01T10:00:00+02:00')).toBe(1714550400000000000n);
     expect(parseRFC3339('2024-02-30T00:00:00Z')).toBeUndefined();
+    // Years below 100 are years, not 1900 + year (a Date.UTC trap).
+    expect(parseRFC3339('0001-01-01T00:00:00Z')).toBe(-62_135_596_800n * 1_000_000_000n);
+    expect(parseRFC3339('0099-12-31T23:59:59Z')).toBe(-59_011_459_201n * 1_000_000_000n);
+    expect(parseRFC3339('0004-02-29T00:00:00Z')).toBeDefined();
+    expect(parseRFC3339('0100-02-29T00:00:00Z')).toBeUndefined();
     expect(parseRFC3339('yesterday')).toBeUndefined();
   });
 
