@@ -6,8 +6,8 @@
 import { type LabelPair, type Labels, LokiError } from '../core/index.js';
 import { ByteReader, ByteWriter, OutOfBounds, Scratch } from './bytes.js';
 import type { Codec } from './codec.js';
-import { extractTimes, IN_TIME, insertTimes, SECONDS_TEXT_LENGTH } from './embedded-time.js';
-import { extractRuns, insertRuns, IS_DIGIT, MIN_DIGITS } from './masked-runs.js';
+import { extractTimes, IN_TIME, insertTimes, insertTimesOf, SECONDS_TEXT_LENGTH, skipTimes } from './embedded-time.js';
+import { extractRuns, insertRuns, IS_DIGIT, MIN_DIGITS, RunRestorer } from './masked-runs.js';
 import { insertTokens, IS_HEX, MIN_TOKEN_LENGTH } from './tokens.js';
 
 export const EMPTY_METADATA: Labels = Object.freeze([]) as Labels;
@@ -457,6 +457,29 @@ function inflate(codec: Codec, packed: Buffer, rawSize: number, scratch: Scratch
   }
 }
 
+/**
+ * Lines a format 5 block restores for `line(i)` first: a log query with a limit reads a few
+ * lines at one end of many blocks (the 5000 newest lines of 50 streams read 100 of each
+ * block's ~700), and restoring whole blocks for them was the largest part of its decoding.
+ * Further reads double the range towards where they go.
+ */
+const FIRST_RANGE = 64;
+
+/** A block's text section being restored a range of lines at a time (format 5, `line(i)`). */
+interface PartialLines {
+  /** The text section, lines [from, to) restored; this block's own memory. */
+  readonly text: Buffer;
+  /** Absent when the block has no run. */
+  readonly runs: RunRestorer | undefined;
+  from: number;
+  to: number;
+  /** The times column at line `to`'s entry. */
+  timesAtTo: ByteReader;
+  /** Embedded times of lines [0, from) and [from, to). */
+  timesBefore: number;
+  timesRestored: number;
+}
+
 export class DecodedBlock implements BlockView {
   readonly length: number;
   private symbols: string[] = [];
@@ -464,6 +487,8 @@ export class DecodedBlock implements BlockView {
   private metaStart: Uint32Array | undefined;
   private metaRefs: Uint32Array | undefined;
   private decodedLines: Buffer | undefined;
+  /** Format 5 lines restored in part, for `line(i)`; `decodedLines` once all are. */
+  private partial: PartialLines | undefined;
   private splicesStart = 0;
 
   constructor(
@@ -538,6 +563,7 @@ export class DecodedBlock implements BlockView {
 
   /** Decompresses the text section straight into the line buffer and writes the times and tokens back. */
   private decodeLines(): Buffer {
+    if (this.partial !== undefined) return this.restoreAround(0, this.length - 1);
     try {
       // A text section still in the shared buffer is copied, not inflated again.
       let lines: Buffer;
@@ -608,7 +634,89 @@ export class DecodedBlock implements BlockView {
   }
 
   line(i: number): string {
-    return this.lines.toString('utf8', this.lineOffsets[i], this.lineOffsets[i + 1]);
+    const lines = this.decodedLines ?? (this.runs === undefined ? this.lines : this.linesWith(i));
+    return lines.toString('utf8', this.lineOffsets[i], this.lineOffsets[i + 1]);
+  }
+
+  /** The text section with at least line i restored (format 5; the range grows, see `FIRST_RANGE`). */
+  private linesWith(i: number): Buffer {
+    const p = this.partial;
+    if (p !== undefined && i >= p.from && i < p.to) return p.text;
+    // Restored in the shared buffer already (`scanLines`): copying it is cheaper.
+    if (p === undefined && textScratchOwner === this && textScratchRestored) return this.lines;
+    return this.restoreAround(i, i);
+  }
+
+  /**
+   * Restores lines up to `low` and `high` (with one step of the range's growth around them),
+   * or all of them, then kept as `decodedLines`; returns the partly restored text.
+   */
+  private restoreAround(low: number, high: number): Buffer {
+    const n = this.length;
+    try {
+      const p = this.partial ?? this.startPartial();
+      if (p.from === p.to) {
+        // The first range: the end nearer to what is asked, where the sections' cursors are known.
+        if (2 * high >= n) this.restoreRange(p, Math.max(0, Math.min(low, n - FIRST_RANGE)), n);
+        else this.restoreRange(p, 0, Math.min(n, Math.max(high + 1, FIRST_RANGE)));
+      }
+      const size = p.to - p.from;
+      if (low < p.from) this.restoreRange(p, Math.max(0, Math.min(low, p.from - size)), p.from);
+      if (high >= p.to) this.restoreRange(p, p.to, Math.min(n, Math.max(high + 1, p.to + size)));
+      if (p.from === 0 && p.to === n) {
+        this.decodedLines = p.text;
+        this.partial = undefined;
+      }
+      return p.text;
+    } catch (e) {
+      this.partial = undefined; // half restored: start over if asked again
+      throw corrupt(e, this.context);
+    }
+  }
+
+  private startPartial(): PartialLines {
+    let text: Buffer;
+    if (textScratchOwner === this) {
+      text = Buffer.allocUnsafe(this.text.raw);
+      textScratch.get(this.text.raw).copy(text, 0, 0, this.text.raw);
+    } else {
+      text = inflate(this.codec, this.text.packed, this.text.raw, undefined);
+    }
+    const runs = this.runs!;
+    let restorer: RunRestorer | undefined;
+    if (runs.raw !== 0) {
+      // Their own memory: other blocks' reads come between this block's ranges.
+      const tokens = this.tokens.raw === 0 ? EMPTY : inflate(this.codec, this.tokens.packed, this.tokens.raw, undefined);
+      const section = inflate(this.codec, runs.packed, runs.raw, undefined);
+      const digits = this.digits.raw === 0 ? EMPTY : inflate(this.codec, this.digits.packed, this.digits.raw, undefined);
+      restorer = new RunRestorer(tokens, section, digits, this.lineOffsets, this.length);
+    }
+    this.partial = {
+      text, runs: restorer, from: 0, to: 0, timesAtTo: new ByteReader(this.cols, this.splicesStart), timesBefore: 0, timesRestored: 0,
+    };
+    return this.partial;
+  }
+
+  /** Restores lines [from, to), next to those `p` holds restored (or at either end when none). */
+  private restoreRange(p: PartialLines, from: number, to: number): void {
+    if (from >= to) return;
+    p.runs?.restore(p.text, from, to);
+    const first = p.from === p.to;
+    if (this.timesCount > 0) {
+      if (from === p.to) {
+        p.timesRestored += insertTimesOf(p.text, p.timesAtTo, this.lineOffsets, this.timestamps, from, to);
+      } else {
+        const column = new ByteReader(this.cols, this.splicesStart);
+        p.timesBefore = skipTimes(column, from);
+        p.timesRestored += insertTimesOf(p.text, column, this.lineOffsets, this.timestamps, from, to);
+        if (first) p.timesAtTo = column;
+      }
+    }
+    if (first || to === p.from) p.from = from;
+    if (first || from === p.to) p.to = to;
+    const times = p.timesBefore + p.timesRestored;
+    if (times > this.timesCount || (p.to === this.length && times !== this.timesCount)) throw new OutOfBounds('embedded time count mismatch');
+    if (p.to === this.length && p.timesAtTo.remaining !== 0) throw new OutOfBounds('trailing bytes after block columns');
   }
 
   metadata(i: number): Labels {

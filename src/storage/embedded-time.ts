@@ -214,12 +214,22 @@ const decoderText = new TimeText();
 export function insertTimes(
   lines: Buffer, column: ByteReader, offsets: Uint32Array, timestamps: BigInt64Array, count: number, expected: number,
 ): void {
+  if (insertTimesOf(lines, column, offsets, timestamps, 0, count) !== expected) throw new OutOfBounds('embedded time count mismatch');
+}
+
+/**
+ * `insertTimes` for lines [from, to) only, `column` positioned at line `from`'s entry (see
+ * `skipTimes`) and left after line `to - 1`'s. Returns how many times these lines held.
+ */
+export function insertTimesOf(
+  lines: Buffer, column: ByteReader, offsets: Uint32Array, timestamps: BigInt64Array, from: number, to: number,
+): number {
   const tt = decoderText;
-  const halves = halvesOf(timestamps, count);
+  const halves = halvesOf(timestamps, timestamps.length);
   const text = tt.text;
   let found = 0;
   const bytes = column.buf;
-  for (let i = 0; i < count; i++) {
+  for (let i = from; i < to; i++) {
     const place = oneByteFirst(column, bytes);
     if (place === 0) continue;
     found++;
@@ -235,7 +245,22 @@ export function insertTimes(
     for (let k = 0; k < length; k++) lines[at + k] = text[k];
     if (flags & SPACE_SEPARATOR) lines[at + 10] = SPACE;
   }
-  if (found !== expected) throw new OutOfBounds('embedded time count mismatch');
+  return found;
+}
+
+/**
+ * Moves `column` past the entries of `count` lines without reading what they say (checked
+ * when those lines are restored); returns how many times they hold.
+ */
+export function skipTimes(column: ByteReader, count: number): number {
+  const bytes = column.buf;
+  let found = 0;
+  for (let i = 0; i < count; i++) {
+    if (oneByteFirst(column, bytes) === 0) continue;
+    found++;
+    oneByteFirst(column, bytes);
+  }
+  return found;
 }
 
 /** A varint, read inline when it is one byte long: the column's varints nearly always are. */

@@ -208,80 +208,230 @@ function writeVarint(buf: Uint8Array, at: number, v: number): number {
  * Writes the runs back into `lines` (the decompressed text section, `offsets` holding its
  * count + 1 line boundaries), IN PLACE. Throws `OutOfBounds` when the section does not fit the
  * lines or leaves tokens, gaps or digits unused.
- *
- * HOT PATH (every run of every block a query reads).
  */
 export function insertRuns(lines: Buffer, tokens: Buffer, section: Buffer, digits: Buffer, offsets: Uint32Array, count: number): void {
-  const r = new ByteReader(section);
-  const columns = r.uvarint();
-  if (columns === 0 || columns > MAX_COLUMNS) throw new OutOfBounds('bad run column count');
-  const gapAt = new Int32Array(columns);
-  const gapEnd = new Int32Array(columns);
-  const digitAt = new Int32Array(columns);
-  const digitEnd = new Int32Array(columns);
-  const sizes = new Array<number>(2 * columns);
-  for (let c = 0; c < 2 * columns; c++) sizes[c] = r.uvarint();
-  let at = r.pos;
-  let d = 0;
-  for (let c = 0; c < columns; c++) {
-    gapAt[c] = at;
-    at += sizes[c];
-    gapEnd[c] = at;
-    digitAt[c] = d;
-    d += sizes[columns + c];
-    digitEnd[c] = d;
-  }
-  if (at !== section.length) throw new OutOfBounds('run columns do not fill their section');
-  if (d !== digits.length) throw new OutOfBounds('digit columns do not fill their section');
+  new RunRestorer(tokens, section, digits, offsets, count).restore(lines, 0, count);
+}
 
-  const dst = new DataView(lines.buffer, lines.byteOffset, lines.length);
-  const src = new DataView(tokens.buffer, tokens.byteOffset, tokens.length);
-  const digitWords = new DataView(digits.buffer, digits.byteOffset, digits.length);
-  let tokenPos = 0;
-  for (let i = 0; i < count; i++) {
-    const lineEnd = offsets[i + 1];
-    let pos = offsets[i];
-    for (let k = 0; ; k++) {
-      const c = k < MAX_COLUMNS ? k : MAX_COLUMNS - 1;
-      if (c >= columns) throw new OutOfBounds('run column out of range');
-      // Gaps are mostly one byte: read those inline.
-      let gap: number;
-      const g = gapAt[c];
-      if (g < gapEnd[c] && section[g] < 0x80) {
-        gap = section[g];
-        gapAt[c] = g + 1;
-      } else {
-        const reader = new ByteReader(section, g, gapEnd[c]);
-        gap = reader.uvarint();
-        gapAt[c] = reader.pos;
+/**
+ * Writes a block's runs back a range of lines at a time, for a reader that wants a few lines
+ * of a block (a log query with a limit reads the newest lines of many blocks): each call
+ * restores lines adjacent to those restored before, so the restored lines stay one range
+ * [`restoredFrom`, `restoredTo`), growing downwards or upwards.
+ *
+ * Where a range starts in the gap columns is found by walking the gaps of the lines before it
+ * (no text read: ~8x cheaper than restoring them). Where it starts in the token section and
+ * the digit columns is only known from its end: the section's end, or the start of the range
+ * restored before it. A measuring pass over the range's masked text (gaps and zero runs, no
+ * copy) says how much of each it uses, and the restoring pass starts that much before the end.
+ *
+ * The checks a whole restore makes at its end (no token, gap or digit left unused) are made
+ * when the range reaches the block's first or last line, as far as that end can tell; a range
+ * never reads or writes out of its lines or sections.
+ */
+export class RunRestorer {
+  private readonly columns: number;
+  private readonly gapStart: Int32Array;
+  private readonly gapEnd: Int32Array;
+  private readonly digitStart: Int32Array;
+  private readonly digitEnd: Int32Array;
+  /** Restored lines: [restoredFrom, restoredTo); empty (0, 0) before the first restore. */
+  restoredFrom = 0;
+  restoredTo = 0;
+  /** Cursors at `restoredTo`: gap and digit columns, token section. */
+  private readonly gapAtTo: Int32Array;
+  private readonly digitAtTo: Int32Array;
+  private tokenAtTo = 0;
+  /** Cursors at `restoredFrom` (gaps are found by walking from the first line instead). */
+  private readonly digitAtFrom: Int32Array;
+  private tokenAtFrom = 0;
+
+  constructor(
+    private readonly tokens: Buffer,
+    private readonly section: Buffer,
+    private readonly digits: Buffer,
+    private readonly offsets: Uint32Array,
+    private readonly count: number,
+  ) {
+    const r = new ByteReader(section);
+    const columns = r.uvarint();
+    if (columns === 0 || columns > MAX_COLUMNS) throw new OutOfBounds('bad run column count');
+    this.columns = columns;
+    this.gapStart = new Int32Array(columns);
+    this.gapEnd = new Int32Array(columns);
+    this.digitStart = new Int32Array(columns);
+    this.digitEnd = new Int32Array(columns);
+    const sizes = new Array<number>(2 * columns);
+    for (let c = 0; c < 2 * columns; c++) sizes[c] = r.uvarint();
+    let at = r.pos;
+    let d = 0;
+    for (let c = 0; c < columns; c++) {
+      this.gapStart[c] = at;
+      at += sizes[c];
+      this.gapEnd[c] = at;
+      this.digitStart[c] = d;
+      d += sizes[columns + c];
+      this.digitEnd[c] = d;
+    }
+    if (at !== section.length) throw new OutOfBounds('run columns do not fill their section');
+    if (d !== digits.length) throw new OutOfBounds('digit columns do not fill their section');
+    this.gapAtTo = this.gapStart.slice();
+    this.digitAtTo = this.digitStart.slice();
+    this.digitAtFrom = this.digitStart.slice();
+  }
+
+  /**
+   * Restores lines [from, to) of `lines` (the text section, those lines still masked), IN
+   * PLACE. The range must end where the restored lines start or start where they end; the
+   * first one must start at the first line or end at the last. Throws `OutOfBounds` when the
+   * section does not fit the lines.
+   */
+  restore(lines: Buffer, from: number, to: number): void {
+    if (from >= to) return;
+    const first = this.restoredFrom === this.restoredTo;
+    if (first ? from !== 0 && to !== this.count : from !== this.restoredTo && to !== this.restoredFrom) {
+      throw new Error(`lines ${from}..${to} are not next to the restored ${this.restoredFrom}..${this.restoredTo}`);
+    }
+    if ((first && from === 0) || (!first && from === this.restoredTo)) {
+      // Upwards: every cursor is known at `from`.
+      if (first) this.restoredFrom = 0;
+      this.tokenAtTo = this.fill(lines, from, to, this.gapAtTo, this.digitAtTo, this.tokenAtTo);
+      this.restoredTo = to;
+    } else {
+      // Downwards: the gaps from the first line, the rest from the range's end.
+      const endDigits = first ? this.digitEnd : this.digitAtFrom;
+      const endToken = first ? this.tokens.length : this.tokenAtFrom;
+      const gapAt = this.walkGaps(from);
+      const digitAt = new Int32Array(this.columns);
+      const tokenPos = endToken - this.measure(lines, from, to, gapAt.slice(), digitAt);
+      if (tokenPos < 0) throw new OutOfBounds('run past the tokens');
+      for (let c = 0; c < this.columns; c++) {
+        digitAt[c] = endDigits[c] - digitAt[c];
+        if (digitAt[c] < this.digitStart[c]) throw new OutOfBounds('run past its digit column');
       }
-      if (gap === 0) break;
-      const start = pos + gap - 1;
-      let end = start;
-      while (end + 8 <= lineEnd && (dst.getUint32(end) | dst.getUint32(end + 4)) === 0) end += 8;
-      while (end < lineEnd && lines[end] === 0) end++;
-      const len = end - start;
-      if (len === 0) throw new OutOfBounds('run outside its line');
-      let q = start;
-      if (len >= MIN_TOKEN_LENGTH) {
-        if (tokenPos + len > tokens.length) throw new OutOfBounds('run past the tokens');
-        for (; q + 8 <= end; q += 8, tokenPos += 8) {
-          dst.setUint32(q, src.getUint32(tokenPos));
-          dst.setUint32(q + 4, src.getUint32(tokenPos + 4));
-        }
-        for (; q < end; q++) lines[q] = tokens[tokenPos++];
-      } else {
-        let d = digitAt[c];
-        if (d + len > digitEnd[c]) throw new OutOfBounds('run past its digit column');
-        for (; q + 4 <= end; q += 4, d += 4) dst.setUint32(q, digitWords.getUint32(d));
-        for (; q < end; q++) lines[q] = digits[d++];
-        digitAt[c] = d;
+      this.digitAtFrom.set(digitAt);
+      this.tokenAtFrom = tokenPos;
+      const tokenEnd = this.fill(lines, from, to, gapAt, digitAt, tokenPos);
+      if (first) {
+        this.gapAtTo.set(gapAt);
+        this.digitAtTo.set(digitAt);
+        this.tokenAtTo = tokenEnd;
+        this.restoredTo = to;
       }
-      pos = end;
+      this.restoredFrom = from;
+    }
+    if (this.restoredFrom === 0 && this.tokenAtFrom !== 0) throw new OutOfBounds('unused tokens');
+    if (this.restoredTo === this.count && this.tokenAtTo !== this.tokens.length) throw new OutOfBounds('unused tokens');
+    for (let c = 0; c < this.columns; c++) {
+      if (this.restoredFrom === 0 && this.digitAtFrom[c] !== this.digitStart[c]) throw new OutOfBounds('unused runs');
+      if (this.restoredTo === this.count && (this.gapAtTo[c] !== this.gapEnd[c] || this.digitAtTo[c] !== this.digitEnd[c])) {
+        throw new OutOfBounds('unused runs');
+      }
     }
   }
-  if (tokenPos !== tokens.length) throw new OutOfBounds('unused tokens');
-  for (let c = 0; c < columns; c++) {
-    if (gapAt[c] !== gapEnd[c] || digitAt[c] !== digitEnd[c]) throw new OutOfBounds('unused runs');
+
+  /** The gap columns' cursors at line `to`, walked from the first line without reading the text. */
+  private walkGaps(to: number): Int32Array {
+    const gapAt = this.gapStart.slice();
+    for (let i = 0; i < to; i++) {
+      for (let k = 0; ; k++) {
+        if (this.nextGap(gapAt, k < MAX_COLUMNS ? k : MAX_COLUMNS - 1) === 0) break;
+      }
+    }
+    return gapAt;
   }
+
+  /** Reads the next gap of column `c` (checked against the column count), advancing `gapAt`. */
+  private nextGap(gapAt: Int32Array, c: number): number {
+    if (c >= this.columns) throw new OutOfBounds('run column out of range');
+    const section = this.section;
+    const g = gapAt[c];
+    // Gaps are mostly one byte: read those inline.
+    if (g < this.gapEnd[c] && section[g] < 0x80) {
+      gapAt[c] = g + 1;
+      return section[g];
+    }
+    const reader = new ByteReader(section, g, this.gapEnd[c]);
+    const gap = reader.uvarint();
+    gapAt[c] = reader.pos;
+    return gap;
+  }
+
+  /**
+   * Walks the runs of masked lines [from, to) from gap cursors `gapAt` (advanced), adding
+   * each digit column's use to `digitsUsed`; returns the token bytes used.
+   */
+  private measure(lines: Buffer, from: number, to: number, gapAt: Int32Array, digitsUsed: Int32Array): number {
+    const offsets = this.offsets;
+    const words = new DataView(lines.buffer, lines.byteOffset, lines.length);
+    let tokensUsed = 0;
+    for (let i = from; i < to; i++) {
+      const lineEnd = offsets[i + 1];
+      let pos = offsets[i];
+      for (let k = 0; ; k++) {
+        const c = k < MAX_COLUMNS ? k : MAX_COLUMNS - 1;
+        const gap = this.nextGap(gapAt, c);
+        if (gap === 0) break;
+        const start = pos + gap - 1;
+        const end = zeroRunEnd(lines, words, start, lineEnd);
+        const len = end - start;
+        if (len === 0) throw new OutOfBounds('run outside its line');
+        if (len >= MIN_TOKEN_LENGTH) tokensUsed += len;
+        else digitsUsed[c] += len;
+        pos = end;
+      }
+    }
+    return tokensUsed;
+  }
+
+  /**
+   * Writes the runs of masked lines [from, to) back from cursors `gapAt` and `digitAt`
+   * (advanced) and `tokenPos`; returns the token cursor after them.
+   *
+   * HOT PATH (every run of every block a query reads).
+   */
+  private fill(lines: Buffer, from: number, to: number, gapAt: Int32Array, digitAt: Int32Array, tokenPos: number): number {
+    const { tokens, digits, offsets, digitEnd } = this;
+    const dst = new DataView(lines.buffer, lines.byteOffset, lines.length);
+    const src = new DataView(tokens.buffer, tokens.byteOffset, tokens.length);
+    const digitWords = new DataView(digits.buffer, digits.byteOffset, digits.length);
+    for (let i = from; i < to; i++) {
+      const lineEnd = offsets[i + 1];
+      let pos = offsets[i];
+      for (let k = 0; ; k++) {
+        const c = k < MAX_COLUMNS ? k : MAX_COLUMNS - 1;
+        const gap = this.nextGap(gapAt, c);
+        if (gap === 0) break;
+        const start = pos + gap - 1;
+        const end = zeroRunEnd(lines, dst, start, lineEnd);
+        const len = end - start;
+        if (len === 0) throw new OutOfBounds('run outside its line');
+        let q = start;
+        if (len >= MIN_TOKEN_LENGTH) {
+          if (tokenPos + len > tokens.length) throw new OutOfBounds('run past the tokens');
+          for (; q + 8 <= end; q += 8, tokenPos += 8) {
+            dst.setUint32(q, src.getUint32(tokenPos));
+            dst.setUint32(q + 4, src.getUint32(tokenPos + 4));
+          }
+          for (; q < end; q++) lines[q] = tokens[tokenPos++];
+        } else {
+          let d = digitAt[c];
+          if (d + len > digitEnd[c]) throw new OutOfBounds('run past its digit column');
+          for (; q + 4 <= end; q += 4, d += 4) dst.setUint32(q, digitWords.getUint32(d));
+          for (; q < end; q++) lines[q] = digits[d++];
+          digitAt[c] = d;
+        }
+        pos = end;
+      }
+    }
+    return tokenPos;
+  }
+}
+
+/** The end of the zero bytes of `lines` (`words` views it) from `start` on, at most `lineEnd`. */
+function zeroRunEnd(lines: Buffer, words: DataView, start: number, lineEnd: number): number {
+  let end = start;
+  while (end + 8 <= lineEnd && (words.getUint32(end) | words.getUint32(end + 4)) === 0) end += 8;
+  while (end < lineEnd && lines[end] === 0) end++;
+  return end;
 }
