@@ -93,8 +93,8 @@ describe('line(i) of a format 5 block restores only lines around i', () => {
       const blocks = Array.from({ length: 3 }, () => randomBlock(rand));
       const views = blocks.map(decode);
       const orders = views.map((v) => accessOrder(rand, v.length));
-      const whole = views.map((v) => Buffer.concat(blocks[views.indexOf(v)].lines.map((l) => Buffer.from(l))));
-      for (let step = 0; orders.some((o) => o.length > 0); step++) {
+      const whole = blocks.map((b) => Buffer.concat(b.lines.map((l) => Buffer.from(l))));
+      while (orders.some((o) => o.length > 0)) {
         const b = Math.floor(rand() * views.length);
         const i = orders[b].shift();
         if (i !== undefined) expect(views[b].line(i)).toBe(blocks[b].lines[i]);
