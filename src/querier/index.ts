@@ -357,6 +357,12 @@ class SelectionBatches implements EntryBatches {
   private batchesLoaded = 0;
   /** Log reads: streams whose chunks this query reads through (see `open`). */
   private readonly readThrough = new Set<string>();
+  /**
+   * Stored chunks sharing time with another chunk of their stream: they may hold the same
+   * entries (a chunk stored twice, e.g. with another block size after a replay), which only
+   * the merge drops, so they never take the block path.
+   */
+  private readonly overlapping = new Set<StreamChunkRef>();
 
   constructor(
     private readonly store: ChunkStore,
@@ -372,6 +378,15 @@ class SelectionBatches implements EntryBatches {
       ? (a, b) => cmp(a.ref.from, b.ref.from)
       : (a, b) => cmp(b.ref.through, a.ref.through));
     for (const it of memory) this.sourcesOf(it.labels()).memory.push(new SourceCursor(it));
+    const furthest = new Map<string, StreamChunkRef>();
+    for (const r of [...refs].sort((a, b) => cmp(a.ref.from, b.ref.from))) {
+      const before = furthest.get(r.stream);
+      if (before !== undefined && r.ref.from <= before.ref.through) {
+        this.overlapping.add(before);
+        this.overlapping.add(r);
+      }
+      if (before === undefined || r.ref.through > before.ref.through) furthest.set(r.stream, r);
+    }
     const stats = req.stats;
     const inner = req.blockFilter;
     this.blockFilter = (view) => {
@@ -559,8 +574,8 @@ class SelectionBatches implements EntryBatches {
     stats.chunksRead++;
     stats.compressedBytes += stored.bytesRead;
     const s = this.sourcesOf(c.stream);
-    // Block reads skip the merge, so only where memory cannot hold the same entries.
-    if (blocks && s.memory.length === 0) {
+    // Block reads skip the merge, so only where neither memory nor another chunk can hold the same entries.
+    if (blocks && s.memory.length === 0 && !this.overlapping.has(c)) {
       s.blocks.push(new ChunkBlocks(stored.chunk, from, through, this.blockFilter));
       return;
     }
