@@ -53,6 +53,8 @@ const EMPTY_HEAD = Buffer.alloc(0);
  */
 const spareHeads: Buffer[] = [];
 const MAX_SPARE_HEADS = 8;
+/** A head grown for a huge line is not kept: the pool would hold it for good. */
+const MAX_SPARE_HEAD_BYTES = 1 << 20;
 
 interface StoredBlock {
   minTs: Nanos;
@@ -268,7 +270,8 @@ export class MemChunk {
     this.headLen = 0;
     // The buffer is kept for the next block, unless the chunk is full and takes no more appends.
     if (this.isFull()) {
-      if (this.headBytes !== EMPTY_HEAD && spareHeads.length < MAX_SPARE_HEADS) spareHeads.push(this.headBytes);
+      const head = this.headBytes;
+      if (head !== EMPTY_HEAD && head.length <= MAX_SPARE_HEAD_BYTES && spareHeads.length < MAX_SPARE_HEADS) spareHeads.push(head);
       this.headBytes = EMPTY_HEAD;
     }
     this.headMeta = [];
