@@ -23,7 +23,7 @@
  * two are compressed apart: digits alone entropy-code near their 3.3 bits, which gap bytes in
  * the same frame cost them (~1 byte a line on the ingest bench's data).
  */
-import { ByteReader, OutOfBounds, Scratch } from './bytes.js';
+import { ByteReader, ByteWriter, OutOfBounds, Scratch } from './bytes.js';
 import { IS_HEX, MIN_TOKEN_LENGTH } from './tokens.js';
 
 /** Single digits (`v1`, `HTTP/1.1`, `level=3`) cost more apart than where they stand. */
@@ -39,8 +39,8 @@ for (let c = 0x30; c <= 0x39; c++) KIND[c] = 2;
 for (let c = 0x61; c <= 0x66; c++) KIND[c] = HEX_LETTER;
 
 const tokensScratch = new Scratch();
-const sectionScratch = new Scratch();
-const digitsScratch = new Scratch();
+const runsWriter = new ByteWriter(16 * 1024);
+const digitsWriter = new ByteWriter(32 * 1024);
 const EMPTY = Buffer.alloc(0);
 
 /**
@@ -164,44 +164,18 @@ export function extractRuns(lines: Buffer, offsets: Uint32Array, count: number):
 
 /** The runs and digits sections (see above) from the columns filled by `extractRuns`. */
 function sections(used: number): { runs: Buffer; digits: Buffer } {
-  let size = varintSize(used);
-  let digitsSize = 0;
+  const runs = runsWriter;
+  const digits = digitsWriter;
+  runs.reset();
+  digits.reset();
+  runs.uvarint(used);
+  for (let c = 0; c < used; c++) runs.uvarint(gapLengths[c]);
+  for (let c = 0; c < used; c++) runs.uvarint(digitLengths[c]);
   for (let c = 0; c < used; c++) {
-    size += varintSize(gapLengths[c]) + varintSize(digitLengths[c]) + gapLengths[c];
-    digitsSize += digitLengths[c];
+    runs.bytes(gapColumns[c].subarray(0, gapLengths[c]));
+    digits.bytes(digitColumns[c].subarray(0, digitLengths[c]));
   }
-  const runs = sectionScratch.get(size);
-  let at = writeVarint(runs, 0, used);
-  for (let c = 0; c < used; c++) at = writeVarint(runs, at, gapLengths[c]);
-  for (let c = 0; c < used; c++) at = writeVarint(runs, at, digitLengths[c]);
-  for (let c = 0; c < used; c++) {
-    runs.set(gapColumns[c].subarray(0, gapLengths[c]), at);
-    at += gapLengths[c];
-  }
-  const digits = digitsScratch.get(digitsSize);
-  for (let c = 0, d = 0; c < used; c++) {
-    digits.set(digitColumns[c].subarray(0, digitLengths[c]), d);
-    d += digitLengths[c];
-  }
-  return { runs: runs.subarray(0, size), digits: digits.subarray(0, digitsSize) };
-}
-
-function varintSize(v: number): number {
-  let n = 1;
-  while (v >= 0x80) {
-    v >>>= 7;
-    n++;
-  }
-  return n;
-}
-
-function writeVarint(buf: Uint8Array, at: number, v: number): number {
-  while (v >= 0x80) {
-    buf[at++] = (v & 0x7f) | 0x80;
-    v >>>= 7;
-  }
-  buf[at++] = v;
-  return at;
+  return { runs: runs.view(), digits: digits.view() };
 }
 
 /**
