@@ -72,6 +72,32 @@ function fill(chunk: MemChunk, rows: Row[]): MemChunk {
 
 const key = (r: Row) => `${r.ts}|${r.line}|${JSON.stringify(r.metadata)}`;
 
+/**
+ * The rows the format 3 and 4 fixtures were written from: 200 entries at millisecond times,
+ * each line (made by `line`) holding its own time; a third carry a trace id as metadata.
+ */
+function rowsWithOwnTime(seed: number, line: (iso: string, i: number, rand: () => number) => string): Row[] {
+  const rand = rng(seed);
+  const rows: Row[] = [];
+  let ts = 1_700_000_000_000_000_000n;
+  for (let i = 0; i < 200; i++) {
+    ts += BigInt(Math.floor(rand() * 5000)) * 1_000_000n;
+    const text = line(new Date(Number(ts / 1_000_000n)).toISOString(), i, rand);
+    rows.push({ ts, line: text, metadata: i % 3 === 0 ? [{ name: 'trace_id', value: hex(rand, 32) }] : [] });
+  }
+  return rows;
+}
+
+/** Decodes fixtures/`name` (written by format `version`'s encoder, 4 KiB blocks) and checks it holds `rows`. */
+function expectFixture(name: string, version: number, rows: Row[]): MemChunk {
+  const bytes = readFileSync(new URL(`./fixtures/${name}`, import.meta.url));
+  expect(bytes[4]).toBe(version);
+  const decoded = MemChunk.decode(bytes);
+  expect(decoded.blockCount).toBeGreaterThan(2);
+  expect(drain(decoded.iterator(rows[0].ts, rows[rows.length - 1].ts + 1n, 'forward', '{}')).map(key)).toEqual(rows.map(key));
+  return decoded;
+}
+
 describe('MemChunk', () => {
   for (const codec of ['zstd', 'zstd-dense', 'gzip', 'none']) {
     it(`round-trips ordered and unordered appends with ${codec}`, () => {
@@ -223,41 +249,18 @@ describe('MemChunk', () => {
   it('reads chunks written in format 3 (before embedded times)', () => {
     // fixtures/chunk-v3.bin: 200 entries at millisecond times, each line holding its own time
     // (stored as text in format 3), written by format 3's encoder with 4 KiB blocks.
-    const rand = rng(7);
-    const rows: Row[] = [];
-    let ts = 1_700_000_000_000_000_000n;
-    for (let i = 0; i < 200; i++) {
-      ts += BigInt(Math.floor(rand() * 5000)) * 1_000_000n;
-      const iso = new Date(Number(ts / 1_000_000n)).toISOString();
-      const line = `ts=${iso} level=info n=${i} trace_id=${hex(rand, 32)} msg="héllo ✓"`;
-      rows.push({ ts, line, metadata: i % 3 === 0 ? [{ name: 'trace_id', value: hex(rand, 32) }] : [] });
-    }
-    const bytes = readFileSync(new URL('./fixtures/chunk-v3.bin', import.meta.url));
-    expect(bytes[4]).toBe(3);
-    const decoded = MemChunk.decode(bytes);
-    expect(decoded.blockCount).toBeGreaterThan(2);
-    expect(drain(decoded.iterator(rows[0].ts, ts + 1n, 'forward', '{}')).map(key)).toEqual(rows.map(key));
+    const rows = rowsWithOwnTime(7, (iso, i, rand) => `ts=${iso} level=info n=${i} trace_id=${hex(rand, 32)} msg="héllo ✓"`);
+    expectFixture('chunk-v3.bin', 3, rows);
   });
 
   it('reads chunks written in format 4 (before numbers in columns)', () => {
     // fixtures/chunk-v4.bin: 200 entries whose lines hold their own time, numbers and a trace
     // id, written by format 4's encoder with 4 KiB blocks.
-    const rand = rng(9);
-    const rows: Row[] = [];
-    let ts = 1_700_000_000_000_000_000n;
-    for (let i = 0; i < 200; i++) {
-      ts += BigInt(Math.floor(rand() * 5000)) * 1_000_000n;
-      const iso = new Date(Number(ts / 1_000_000n)).toISOString();
-      const line = `ts=${iso} level=info n=${i} bytes=${Math.floor(rand() * 50000)} trace_id=${hex(rand, 32)} msg="héllo ✓ 42"`;
-      rows.push({ ts, line, metadata: i % 3 === 0 ? [{ name: 'trace_id', value: hex(rand, 32) }] : [] });
-    }
-    const bytes = readFileSync(new URL('./fixtures/chunk-v4.bin', import.meta.url));
-    expect(bytes[4]).toBe(4);
-    const decoded = MemChunk.decode(bytes);
-    expect(decoded.blockCount).toBeGreaterThan(2);
-    expect(drain(decoded.iterator(rows[0].ts, ts + 1n, 'forward', '{}')).map(key)).toEqual(rows.map(key));
+    const rows = rowsWithOwnTime(9, (iso, i, rand) =>
+      `ts=${iso} level=info n=${i} bytes=${Math.floor(rand() * 50000)} trace_id=${hex(rand, 32)} msg="héllo ✓ 42"`);
+    const decoded = expectFixture('chunk-v4.bin', 4, rows);
     // Format 4 masks no numbers: a needle's digits are searched in its text as they are.
-    const view = decoded.blockSources(rows[0].ts, ts + 1n)[0].load();
+    const view = decoded.blockSources(rows[0].ts, rows[rows.length - 1].ts + 1n)[0].load();
     expect(view.unmaskedSpan!(Buffer.from('n=42 level'))).toEqual([0, 10]);
   });
 
